@@ -1,0 +1,38 @@
+"""Types shared by every contract: money and the base of domain events."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in the currency's minor units (cents) and its ISO 4217 code."""
+
+    amount_minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount_minor, int) or isinstance(self.amount_minor, bool):
+            raise TypeError("Money.amount_minor must be an int of minor units")
+        if not _CURRENCY.match(self.currency):
+            raise ValueError(f"Money.currency must be an ISO 4217 code, not {self.currency!r}")
+
+    def __mul__(self, quantity: int) -> Money:
+        return Money(self.amount_minor * quantity, self.currency)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """A fact that already happened, published by the app that owns it.
+
+    Subclasses are frozen dataclasses named in the past tense; ``name`` is stable
+    across versions and ``version`` grows when the payload changes incompatibly.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1

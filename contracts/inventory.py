@@ -1,0 +1,154 @@
+"""The inventory contract: catalog, stock and reservations per order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import ClassVar, Protocol
+from uuid import UUID
+
+from contracts.common import DomainEvent, Money
+
+
+class ReservationState(StrEnum):
+    RESERVED = "reserved"
+    COMMITTED = "committed"
+    RELEASED = "released"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    sku: str
+    name: str
+    price: Money
+    available: int
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StockLine:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    order_id: UUID
+    state: ReservationState
+    lines: tuple[StockLine, ...]
+    expires_at: datetime
+
+
+class InventoryError(Exception):
+    """Base of the errors inventory raises to its callers."""
+
+
+class InsufficientStock(InventoryError):
+    """One or more lines could not be reserved; nothing was reserved."""
+
+    def __init__(self, skus: Sequence[str]) -> None:
+        self.skus = tuple(sorted(skus))
+        super().__init__(f"Insufficient stock for {', '.join(self.skus)}")
+
+
+class UnknownProducts(InventoryError):
+    """Some SKUs name no active product."""
+
+    def __init__(self, skus: Sequence[str]) -> None:
+        self.skus = tuple(sorted(skus))
+        super().__init__(f"Unknown products: {', '.join(self.skus)}")
+
+
+class ProductAlreadyExists(InventoryError):
+    def __init__(self, sku: str) -> None:
+        self.sku = sku
+        super().__init__(f"Product {sku} already exists")
+
+
+class ReservationNotFound(InventoryError):
+    def __init__(self, order_id: UUID) -> None:
+        self.order_id = order_id
+        super().__init__(f"No reservation for order {order_id}")
+
+
+class ReservationClosed(InventoryError):
+    """The reservation is in a state that does not allow the operation."""
+
+    def __init__(self, order_id: UUID, state: ReservationState, operation: str) -> None:
+        self.order_id, self.state, self.operation = order_id, state, operation
+        super().__init__(f"Cannot {operation} reservation of order {order_id}: it is {state}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockReserved(DomainEvent):
+    name: ClassVar[str] = "inventory.stock_reserved"
+    order_id: UUID
+    lines: tuple[StockLine, ...]
+    expires_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockReleased(DomainEvent):
+    name: ClassVar[str] = "inventory.stock_released"
+    order_id: UUID
+    lines: tuple[StockLine, ...]
+    reason: str  # "released" or "expired"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockCommitted(DomainEvent):
+    name: ClassVar[str] = "inventory.stock_committed"
+    order_id: UUID
+    lines: tuple[StockLine, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockLow(DomainEvent):
+    name: ClassVar[str] = "inventory.stock_low"
+    sku: str
+    available: int
+    threshold: int
+
+
+class InventoryService(Protocol):
+    """What other apps may ask of inventory."""
+
+    def get_products(self, *, skus: Sequence[str]) -> dict[str, Product]:
+        """The active products among ``skus``, by SKU; unknown SKUs are absent."""
+        ...
+
+    def reserve(
+        self, *, order_id: UUID, lines: Sequence[StockLine], ttl: timedelta | None = None
+    ) -> Reservation:
+        """Reserve every line for the order, or none.
+
+        Raises ``InsufficientStock`` naming the short SKUs, ``UnknownProducts``, or
+        ``ReservationClosed`` if the order's reservation already ended. Idempotent per
+        order id: a second call returns the existing reservation.
+        """
+        ...
+
+    def commit(self, *, order_id: UUID) -> Reservation:
+        """Turn the reservation into a sale (stock leaves on-hand). Idempotent."""
+        ...
+
+    def release(self, *, order_id: UUID) -> Reservation | None:
+        """Give the reserved stock back. Idempotent; ``None`` if nothing was reserved."""
+        ...
+
+    def get_reservation(self, *, order_id: UUID) -> Reservation | None:
+        """The order's reservation, if any."""
+        ...
+
+    def create_product(
+        self, *, sku: str, name: str, price: Money, stock: int, low_stock_threshold: int = 5
+    ) -> Product:
+        """Add a product to the catalog. Raises ``ProductAlreadyExists``."""
+        ...
+
+    def restock(self, *, sku: str, quantity: int) -> Product:
+        """Add ``quantity`` units on hand. Raises ``UnknownProducts``."""
+        ...

@@ -1,0 +1,1 @@
+"""Django admin for inventory: actions call services."""

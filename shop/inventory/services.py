@@ -1,0 +1,1 @@
+"""Use cases that change inventory state; transaction boundaries live here."""

@@ -1,0 +1,1 @@
+"""Use cases that change orders state; transaction boundaries live here."""

@@ -1,0 +1,3 @@
+"""REST endpoints of payments."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The payments app's tables."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Read-only queries over payments's tables."""

@@ -1,0 +1,1 @@
+"""Use cases that change payments state; transaction boundaries live here."""

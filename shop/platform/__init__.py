@@ -1,0 +1,1 @@
+"""Cross-cutting machinery with no domain knowledge."""

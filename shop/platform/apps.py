@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PlatformConfig(AppConfig):
+    name = "shop.platform"
+    label = "platform"
+    verbose_name = "Platform"
+
+    def ready(self) -> None:
+        from shop.platform import checks  # noqa: F401  (registers the system checks)

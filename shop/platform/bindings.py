@@ -1,0 +1,103 @@
+"""Bindings: how code reaches another app through its contract, never by import.
+
+``settings.SHOP_BINDINGS`` maps the dotted path of each contract Protocol to the
+dotted path of its implementation (a class, instantiated once, or an object).
+``bound(InventoryService)`` returns that implementation behind a proxy through
+which every call passes ``call_through_binding``: the one place where cross-app
+calls are traced and measured.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, Protocol, cast
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+
+class BindingError(LookupError):
+    """A contract has no usable implementation bound to it."""
+
+
+def contract_path(contract: type) -> str:
+    """The dotted path naming ``contract`` in ``SHOP_BINDINGS``."""
+    return f"{contract.__module__}.{contract.__qualname__}"
+
+
+def protocol_methods(contract: type) -> tuple[str, ...]:
+    """The public methods a Protocol requires, in definition order."""
+    names: dict[str, None] = {}
+    for klass in reversed(contract.__mro__):
+        if klass in (object, Protocol) or not getattr(klass, "_is_protocol", False):
+            continue
+        for name, value in vars(klass).items():
+            if not name.startswith("_") and callable(value):
+                names[name] = None
+    return tuple(names)
+
+
+def bound[T](contract: type[T]) -> T:
+    """The implementation bound to ``contract``, resolved lazily and cached."""
+    return cast(T, _proxy_for(contract_path(contract)))
+
+
+def resolve_target(path: str) -> Any:
+    """Import a binding's target; a class is instantiated with no arguments."""
+    target = import_string(path)
+    return target() if inspect.isclass(target) else target
+
+
+def call_through_binding(
+    contract: str, method: str, call: Callable[..., Any], args: tuple, kwargs: dict
+) -> Any:
+    """Every call through a binding passes here."""
+    return call(*args, **kwargs)
+
+
+class BindingProxy:
+    """Stands for an implementation; exposes only the contract's methods."""
+
+    def __init__(self, contract: str, methods: tuple[str, ...], target: Any) -> None:
+        self._contract = contract
+        self._methods = frozenset(methods)
+        self._target = target
+        self._short_name = contract.removeprefix("contracts.").split(".", 1)[0]
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._methods:
+            raise AttributeError(f"{self._contract} has no method {name}()")
+        method = getattr(self._target, name)
+        label = f"{self._short_name}.{name}"
+
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return call_through_binding(label, name, method, args, kwargs)
+
+        return call
+
+    def __repr__(self) -> str:
+        return f"<binding {self._contract} -> {self._target!r}>"
+
+
+@functools.cache
+def _proxy_for(path: str) -> BindingProxy:
+    bindings: dict[str, str] = getattr(settings, "SHOP_BINDINGS", {})
+    if path not in bindings:
+        raise BindingError(f"No binding for {path} in settings.SHOP_BINDINGS.")
+    contract = import_string(path)
+    try:
+        target = resolve_target(bindings[path])
+    except ImportError as exc:
+        raise BindingError(f"Binding {path} -> {bindings[path]}: {exc}") from exc
+    return BindingProxy(path, protocol_methods(contract), target)
+
+
+@receiver(setting_changed)
+def _forget_bindings(*, setting: str, **kwargs: Any) -> None:
+    if setting == "SHOP_BINDINGS":
+        _proxy_for.cache_clear()

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class EventsConfig(AppConfig):
+    name = "shop.platform.events"
+    label = "events"
+    verbose_name = "Events"
+
+    def ready(self) -> None:
+        # Each app declares its subscriptions in handlers.py.
+        autodiscover_modules("handlers")

@@ -1,0 +1,50 @@
+"""The outbox and inbox tables. Both exist in every app database (see the router):
+an app's outbox holds what it published, its inbox what it has applied."""
+
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    """One published event, written in the same transaction as the change it reports."""
+
+    event_id = models.UUIDField(primary_key=True)
+    name = models.CharField(max_length=200)
+    version = models.PositiveSmallIntegerField()
+    producer = models.CharField(max_length=50)
+    payload = models.JSONField()
+    traceparent = models.CharField(max_length=55, blank=True, default="")
+    occurred_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True, default="")
+    parked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(delivered_at__isnull=True, parked_at__isnull=True),
+                name="outbox_undelivered_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.event_id}"
+
+
+class InboxMessage(models.Model):
+    """An event a subscriber applied; recorded in the same transaction as its effect."""
+
+    event_id = models.UUIDField()
+    subscriber = models.CharField(max_length=255)
+    name = models.CharField(max_length=200)
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "subscriber"], name="inbox_once_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} applied {self.name} {self.event_id}"

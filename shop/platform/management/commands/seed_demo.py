@@ -1,0 +1,18 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils.module_loading import autodiscover_modules
+
+from shop.platform.demo import demo_seeders
+
+
+class Command(BaseCommand):
+    help = "Idempotently load the demo catalog, demo users (printing their tokens) and orders."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        autodiscover_modules("demo")
+        seeders = demo_seeders()
+        for index, seeder in enumerate(seeders, start=1):
+            self.stdout.write(f"[{index}/{len(seeders)}] {seeder.name}")
+            seeder.seed(self.stdout.write)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))

@@ -1,0 +1,110 @@
+"""RFC 9457 problem details: every API error leaves as ``application/problem+json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+PROBLEM_BASE = "https://shop.example/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class Problem(exceptions.APIException):
+    """An API error with a problem type; extra keyword arguments become members."""
+
+    def __init__(
+        self, *, status_code: int, type: str, title: str, detail: str, **extra: Any
+    ) -> None:
+        self.status_code = status_code
+        self.problem_type = type
+        self.title = title
+        self.extra = extra
+        super().__init__(detail=detail)
+
+
+def problem_response(
+    *, status_code: int, type: str, title: str, detail: str, headers: dict | None = None, **extra
+) -> Response:
+    body = {
+        "type": PROBLEM_BASE + type,
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+        **extra,
+    }
+    return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    """DRF's nested validation errors as ``[{"field": "lines[0].quantity", "message"}]``."""
+    if isinstance(detail, dict):
+        errors = []
+        for key, value in detail.items():
+            field = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else key)
+            errors.extend(flatten_errors(value, field))
+        return errors
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [{"field": prefix, "message": str(item)} for item in detail]
+        errors = []
+        for index, item in enumerate(detail):
+            if item:
+                errors.extend(flatten_errors(item, f"{prefix}[{index}]"))
+        return errors
+    return [{"field": prefix, "message": str(detail)}]
+
+
+_TYPES = {
+    400: ("validation-error", "Invalid request"),
+    401: ("not-authenticated", "Authentication required"),
+    403: ("permission-denied", "Permission denied"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("rate-limited", "Too many requests"),
+}
+
+
+def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF exception handler rendering every API error as a problem."""
+    if isinstance(exc, Problem):
+        return problem_response(
+            status_code=exc.status_code,
+            type=exc.problem_type,
+            title=exc.title,
+            detail=str(exc.detail),
+            **exc.extra,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    type_, title = _TYPES.get(response.status_code, ("error", "Error"))
+    extra: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        extra["errors"] = flatten_errors(exc.detail)
+        detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in extra["errors"])
+    elif isinstance(exc, exceptions.ParseError):
+        detail = str(exc.detail)
+        extra["errors"] = [{"field": "", "message": detail}]
+    else:
+        detail = str(getattr(exc, "detail", exc))
+    headers = {
+        k: v for k, v in response.headers.items() if k in ("Retry-After", "WWW-Authenticate")
+    }
+    if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in headers:
+        headers["WWW-Authenticate"] = "Token"
+    return problem_response(
+        status_code=response.status_code,
+        type=type_,
+        title=title,
+        detail=detail,
+        headers=headers,
+        **extra,
+    )

@@ -1,0 +1,1 @@
+"""Suite-wide set-up: every test runs against the settings' real servers."""
