@@ -4,9 +4,34 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from contracts.orders import Order
+from contracts.common import Money
+from contracts.orders import Order, OrderLine, OrderStatus
+from shop.orders import models, selectors
+
+
+def to_contract(order: models.Order) -> Order:
+    """The contract DTO of an order row and its lines."""
+    return Order(
+        order_id=order.id,
+        customer_id=order.customer_id,
+        status=OrderStatus(order.status),
+        lines=tuple(
+            OrderLine(
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=Money(line.unit_price_minor, order.currency),
+            )
+            for line in order.lines.all()
+        ),
+        total=Money(order.total_minor, order.currency),
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+    )
 
 
 class OrdersFacade:
+    """Orders as other apps see it: read-only."""
+
     def get_order(self, *, order_id: UUID) -> Order | None:
-        raise NotImplementedError
+        order = selectors.order_get(order_id=order_id)
+        return None if order is None else to_contract(order)

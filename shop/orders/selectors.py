@@ -1,1 +1,35 @@
-"""Read-only queries over orders's tables."""
+"""Read-only queries over the orders app's tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+
+from contracts.orders import OrderStatus
+from shop.orders.models import Operation, Order
+
+
+def order_get(*, order_id: UUID) -> Order | None:
+    """The order with its lines, or ``None``."""
+    return Order.objects.prefetch_related("lines").filter(pk=order_id).first()
+
+
+def order_of_customer(*, order_id: UUID, customer_id: int) -> Order | None:
+    """The order if it belongs to ``customer_id``; someone else's is ``None`` too."""
+    return (
+        Order.objects.prefetch_related("lines").filter(pk=order_id, customer_id=customer_id).first()
+    )
+
+
+def orders_of_customer(*, customer_id: int) -> QuerySet[Order]:
+    return Order.objects.filter(customer_id=customer_id).prefetch_related("lines")
+
+
+def orders_needing_reconciliation(*, now: datetime, pending_before: datetime) -> QuerySet[Order]:
+    """Orders stuck ``pending`` past the deadline, or left mid-operation by a dead driver."""
+    lease_free = Q(driven_until__isnull=True) | Q(driven_until__lt=now)
+    stuck_pending = Q(status=OrderStatus.PENDING, created_at__lt=pending_before)
+    abandoned = ~Q(operation=Operation.NONE)
+    return Order.objects.filter(lease_free & (stuck_pending | abandoned)).order_by("created_at")

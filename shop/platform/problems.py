@@ -44,7 +44,12 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     if isinstance(detail, dict):
         errors = []
         for key, value in detail.items():
-            field = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else key)
+            if key == "non_field_errors":
+                field = prefix
+            elif isinstance(key, int):  # DRF reports list items by index in a dict
+                field = f"{prefix}[{key}]"
+            else:
+                field = f"{prefix}.{key}" if prefix else key
             errors.extend(flatten_errors(value, field))
         return errors
     if isinstance(detail, list):

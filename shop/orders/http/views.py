@@ -1,0 +1,219 @@
+"""Thin DRF views of API.md § Orders: parse, call one service or selector, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from contracts.payments import PaymentsService
+from shop.orders import selectors, services
+from shop.orders.http.answers import (
+    error_response,
+    order_response,
+    placement_response,
+    replayed_response,
+)
+from shop.orders.http.serializers import OrderSerializer, PlaceOrderSerializer, order_body
+from shop.orders.services import ClaimKind, LineRequest, OrderError, OrderInvalid
+from shop.platform.bindings import bound
+from shop.platform.pagination import CursorPage
+
+PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="application/problem+json")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="1-255 printable characters; retries with the same key get the first answer.",
+)
+
+
+class OrdersThrottle(ScopedRateThrottle):
+    """Scoped rates read at request time, so a changed setting applies at once."""
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class ThrottledByScope(APIView):
+    write_scope = "orders.write"
+
+    def get_throttles(self) -> list[Any]:
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return []
+        self.throttle_scope = self.write_scope
+        return [OrdersThrottle()]
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise serializers.ValidationError(
+            {"Idempotency-Key": ["Must be 1 to 255 printable characters."]}
+        )
+    return key
+
+
+def _invalid(error: OrderInvalid) -> serializers.ValidationError:
+    fields: dict[str, list[str]] = {}
+    for item in error.errors:
+        fields.setdefault(item["field"], []).append(item["message"])
+    return serializers.ValidationError(fields)
+
+
+class OrderListCreateView(ThrottledByScope):
+    permission_classes = [IsAuthenticated]
+    write_scope = "orders.place"
+
+    @extend_schema(
+        operation_id="orders_list",
+        responses={200: OrderSerializer(many=True)},
+        parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
+    )
+    def get(self, request: Request) -> Response:
+        paginator = CursorPage()
+        page = paginator.paginate_queryset(
+            selectors.orders_of_customer(customer_id=request.user.pk), request, view=self
+        )
+        payments = bound(PaymentsService)
+        bodies = [order_body(order, payments.get(order_id=order.id)) for order in page]
+        return paginator.get_paginated_response(bodies)
+
+    @extend_schema(
+        operation_id="orders_place",
+        request=PlaceOrderSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: OrderSerializer,
+            400: PROBLEM,
+            402: PROBLEM,
+            409: PROBLEM,
+            422: PROBLEM,
+            503: PROBLEM,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        key = _idempotency_key(request)
+        parsed = PlaceOrderSerializer(data=request.data)
+        parsed.is_valid(raise_exception=True)
+        lines = [
+            LineRequest(sku=line["sku"], quantity=line["quantity"])
+            for line in parsed.validated_data["lines"]
+        ]
+        payment_method = parsed.validated_data["payment_method"]
+        customer_id = request.user.pk
+        if key is None:
+            try:
+                order = services.place_order(
+                    customer_id=customer_id, lines=lines, payment_method=payment_method
+                )
+            except OrderInvalid as error:
+                raise _invalid(error) from error
+            return placement_response(order)
+
+        try:
+            claim = services.claim_key(
+                customer_id=customer_id,
+                key=key,
+                request_fingerprint=services.fingerprint(request.data),
+            )
+        except OrderError as error:
+            return error_response(error)
+        record = claim.record
+        if claim.kind is ClaimKind.REPLAY:
+            return replayed_response(record.response_status, record.response_body)
+        try:
+            if record.order_id is not None:
+                order = services.resume_placement(order_id=record.order_id)
+            else:
+                order = services.place_order(
+                    customer_id=customer_id,
+                    lines=lines,
+                    payment_method=payment_method,
+                    idempotency_record_id=record.pk,
+                )
+        except OrderInvalid as error:
+            services.abandon_key(record=record)
+            raise _invalid(error) from error
+        except services.OrderBusy:
+            services.release_key(record=record)
+            return error_response(services.RequestInProgress(key, retry_after=1))
+        except BaseException:
+            # Let the client's retry resume at once instead of waiting out the lease.
+            services.release_key(record=record)
+            raise
+        response = placement_response(order)
+        if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+            services.release_key(record=record)
+        else:
+            services.complete_key(record=record, status=response.status_code, body=response.data)
+        return response
+
+
+class OrderDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="orders_retrieve", responses={200: OrderSerializer, 404: PROBLEM})
+    def get(self, request: Request, order_id: UUID) -> Response:
+        order = selectors.order_of_customer(order_id=order_id, customer_id=request.user.pk)
+        if order is None:
+            return error_response(services.OrderNotFound(order_id))
+        return order_response(order)
+
+
+class OrderCancelView(ThrottledByScope):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="orders_cancel",
+        request=None,
+        responses={200: OrderSerializer, 404: PROBLEM, 409: PROBLEM, 503: PROBLEM},
+    )
+    def post(self, request: Request, order_id: UUID) -> Response:
+        if selectors.order_of_customer(order_id=order_id, customer_id=request.user.pk) is None:
+            return error_response(services.OrderNotFound(order_id))
+        try:
+            return order_response(services.cancel_order(order_id=order_id))
+        except OrderError as error:
+            return error_response(error)
+
+
+class OrderShipView(ThrottledByScope):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        operation_id="orders_ship",
+        request=None,
+        responses={200: OrderSerializer, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    )
+    def post(self, request: Request, order_id: UUID) -> Response:
+        try:
+            return order_response(services.ship_order(order_id=order_id))
+        except OrderError as error:
+            return error_response(error)
+
+
+class OrderRefundView(ThrottledByScope):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        operation_id="orders_refund",
+        request=None,
+        responses={200: OrderSerializer, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    )
+    def post(self, request: Request, order_id: UUID) -> Response:
+        try:
+            return order_response(services.refund_order(order_id=order_id))
+        except OrderError as error:
+            return error_response(error)

@@ -1,0 +1,20 @@
+"""Periodic jobs of the orders app, run by the worker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shop.orders import services
+from shop.platform.schedule import periodic_job
+
+
+@periodic_job(name="orders.reconcile", every=timedelta(seconds=30))
+def reconcile_stuck_orders() -> int:
+    """Settle orders stuck ``pending`` or abandoned mid-operation."""
+    return sum(services.reconcile_orders().values())
+
+
+@periodic_job(name="orders.purge_idempotency_keys", every=timedelta(hours=1))
+def purge_idempotency_keys() -> int:
+    """Forget idempotency keys past their expiry."""
+    return services.purge_expired_keys()

@@ -1,0 +1,26 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from shop.orders import services
+
+
+class Command(BaseCommand):
+    help = "Create the customer USERNAME if missing and print its API token as the last line."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username", help="The customer's username (created if missing).")
+        parser.add_argument(
+            "--staff", action="store_true", help="Make the user staff (may ship and refund)."
+        )
+
+    def handle(self, *args: Any, username: str, staff: bool, **options: Any) -> None:
+        username = username.strip()
+        if not username or len(username) > 150 or any(c.isspace() for c in username):
+            raise CommandError("USERNAME must be 1-150 characters without spaces.")
+        customer_id, token, created = services.ensure_customer(username=username, staff=staff)
+        role = "staff" if staff else "customer"
+        self.stdout.write(
+            f"{'Created' if created else 'Found'} {role} {username!r} (id {customer_id})."
+        )
+        self.stdout.write(token)

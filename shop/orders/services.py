@@ -1,1 +1,0 @@
-"""Use cases that change orders state; transaction boundaries live here."""

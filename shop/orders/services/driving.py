@@ -1,0 +1,120 @@
+"""One driver at a time: the lease an order is moved under, and its status transitions.
+
+Whoever moves an order through the other apps (the placing request, its retry, a
+cancel/ship/refund, the reconciler) first claims the order with a conditional UPDATE,
+then calls the bindings with no transaction open, then finishes with a second
+conditional UPDATE that moves the status only if it still holds the lease and the
+transition table allows the move. Two drivers can therefore never both win.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from contracts.common import DomainEvent
+from contracts.orders import OrderStatus
+from shop.orders import conf
+from shop.orders.models import Operation, Order, can_transition, sources_of
+from shop.orders.services.errors import IllegalTransition, OrderBusy, OrderNotFound
+from shop.platform.events import publish
+
+DB = "orders"
+
+
+@dataclass(frozen=True)
+class Lease:
+    order_id: UUID
+    token: UUID
+    operation: Operation
+
+
+class LeaseLost(RuntimeError):
+    """The driver ran past its lease and another one took the order over."""
+
+
+def lease_is_free(now: datetime) -> Q:
+    return Q(driven_until__isnull=True) | Q(driven_until__lt=now)
+
+
+def new_lease_fields(operation: Operation, now: datetime) -> dict[str, Any]:
+    return {
+        "operation": operation,
+        "driver_token": uuid.uuid4(),
+        "driven_until": now + conf.driver_lease(),
+    }
+
+
+def claim(*, order_id: UUID, operation: Operation, target: OrderStatus) -> Lease:
+    """Take the order's lease to move it towards ``target``.
+
+    Raises ``OrderNotFound``, ``IllegalTransition`` when its status cannot reach
+    ``target``, or ``OrderBusy`` while another driver holds it.
+    """
+    now = timezone.now()
+    fields = new_lease_fields(operation, now)
+    with transaction.atomic(using=DB):
+        claimed = Order.objects.filter(
+            lease_is_free(now), pk=order_id, status__in=sources_of(target)
+        ).update(updated_at=now, **fields)
+    if claimed:
+        return Lease(order_id, fields["driver_token"], operation)
+    order = Order.objects.filter(pk=order_id).only("status").first()
+    if order is None:
+        raise OrderNotFound(order_id)
+    if not can_transition(order.status, target):
+        raise IllegalTransition(order_id, order.status, target)
+    raise OrderBusy(order_id)
+
+
+def finish(
+    lease: Lease,
+    *,
+    target: OrderStatus,
+    events: Iterable[DomainEvent] = (),
+    **fields: Any,
+) -> None:
+    """Move the order to ``target`` and let go of it, publishing ``events`` with the change.
+
+    Raises ``LeaseLost`` (changing nothing) if the lease was taken over meanwhile.
+    """
+    with transaction.atomic(using=DB):
+        moved = Order.objects.filter(
+            pk=lease.order_id, driver_token=lease.token, status__in=sources_of(target)
+        ).update(
+            status=target,
+            operation=Operation.NONE,
+            driver_token=None,
+            driven_until=None,
+            updated_at=timezone.now(),
+            **fields,
+        )
+        if not moved:
+            raise LeaseLost(f"lost the lease on order {lease.order_id}")
+        for event in events:
+            publish(event)
+
+
+def let_go(lease: Lease, *, keep_operation: bool = False) -> None:
+    """Give the lease back without changing the status.
+
+    With ``keep_operation`` the work stays marked unfinished, for a retry or the
+    reconciler to pick up.
+    """
+    fields: dict[str, Any] = {"driver_token": None, "driven_until": None}
+    if not keep_operation:
+        fields["operation"] = Operation.NONE
+    with transaction.atomic(using=DB):
+        Order.objects.filter(pk=lease.order_id, driver_token=lease.token).update(**fields)
+
+
+def reload(order_id: UUID) -> Order:
+    return Order.objects.prefetch_related("lines").get(pk=order_id)

@@ -1,0 +1,118 @@
+"""Idempotency keys: the first answer to a request is the answer to every retry of it.
+
+A key is claimed with an INSERT that the unique (customer, key) constraint lets only
+one request win, in a transaction of its own; no transaction is held while the
+request runs. The claim is a lease: a request that died holding it is taken over
+by the next retry once the lease ends, which resumes that same order.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shop.orders import conf
+from shop.orders.models import IdempotencyRecord
+from shop.orders.services.driving import DB
+from shop.orders.services.errors import IdempotencyKeyReused, RequestInProgress
+
+
+class ClaimKind(enum.Enum):
+    NEW = "new"  # first request with this key: run it
+    RESUME = "resume"  # an earlier run died: finish its order (if it made one)
+    REPLAY = "replay"  # answered before: give that answer again
+
+
+@dataclass(frozen=True)
+class KeyClaim:
+    kind: ClaimKind
+    record: IdempotencyRecord
+
+
+def fingerprint(body: Any) -> str:
+    """A stable hash of a request body, blind to key order and whitespace."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def claim_key(*, customer_id: int, key: str, request_fingerprint: str) -> KeyClaim:
+    """Claim ``key`` for this request, or say why it cannot run.
+
+    Raises ``IdempotencyKeyReused`` when the key came with another body, and
+    ``RequestInProgress`` while the first request still holds its lease.
+    """
+    for _ in range(3):
+        now = timezone.now()
+        try:
+            with transaction.atomic(using=DB):
+                record = IdempotencyRecord.objects.create(
+                    customer_id=customer_id,
+                    key=key,
+                    fingerprint=request_fingerprint,
+                    locked_until=now + conf.idempotency_lease(),
+                    expires_at=now + conf.idempotency_ttl(),
+                )
+            return KeyClaim(ClaimKind.NEW, record)
+        except IntegrityError:
+            pass
+        record = IdempotencyRecord.objects.filter(customer_id=customer_id, key=key).first()
+        if record is None:
+            continue  # abandoned meanwhile: try the INSERT again
+        if record.expires_at <= now:
+            IdempotencyRecord.objects.filter(pk=record.pk, expires_at__lte=now).delete()
+            continue
+        if record.fingerprint != request_fingerprint:
+            raise IdempotencyKeyReused(key)
+        if record.completed:
+            return KeyClaim(ClaimKind.REPLAY, record)
+        taken = IdempotencyRecord.objects.filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lte=now),
+            pk=record.pk,
+            response_status__isnull=True,
+        ).update(locked_until=now + conf.idempotency_lease())
+        if taken:
+            record.refresh_from_db()
+            return KeyClaim(ClaimKind.RESUME, record)
+        record.refresh_from_db()
+        if record.completed:
+            return KeyClaim(ClaimKind.REPLAY, record)
+        raise RequestInProgress(key, retry_after=_seconds_left(record))
+    raise RequestInProgress(key, retry_after=1)
+
+
+def complete_key(*, record: IdempotencyRecord, status: int, body: Any) -> None:
+    """Remember ``status`` and ``body`` as the answer to every retry with this key."""
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        response_status=status, response_body=body, locked_until=None
+    )
+
+
+def release_key(*, record: IdempotencyRecord) -> None:
+    """Let a retry run at once: the request ended without a final answer."""
+    IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).update(
+        locked_until=None
+    )
+
+
+def abandon_key(*, record: IdempotencyRecord) -> None:
+    """Forget the key: the request was refused before anything was created."""
+    IdempotencyRecord.objects.filter(pk=record.pk, order_id__isnull=True).delete()
+
+
+def purge_expired_keys() -> int:
+    """Delete the keys past their expiry; returns how many."""
+    deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+def _seconds_left(record: IdempotencyRecord) -> int:
+    if record.locked_until is None:
+        return 1
+    return max(1, int((record.locked_until - timezone.now()).total_seconds()) + 1)

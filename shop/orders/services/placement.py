@@ -1,0 +1,214 @@
+"""Placing an order: pending -> reserve -> authorize -> confirmed, with compensations.
+
+Progress is persisted before each call to another app, and every call is
+idempotent per order id, so a placement interrupted anywhere is resumed (by the
+client's retry) or settled (by the reconciler) without a second reservation or charge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.common import Money
+from contracts.inventory import (
+    InsufficientStock,
+    InventoryService,
+    ReservationClosed,
+    StockLine,
+    UnknownProducts,
+)
+from contracts.orders import OrderConfirmed, OrderPaymentFailed, OrderRejected, OrderStatus
+from contracts.payments import PaymentProviderUnavailable, PaymentsService, PaymentStatus
+from shop.orders.models import IdempotencyRecord, Operation, Order, OrderLine
+from shop.orders.services.driving import (
+    DB,
+    Lease,
+    LeaseLost,
+    claim,
+    finish,
+    let_go,
+    new_lease_fields,
+    reload,
+)
+from shop.orders.services.errors import IllegalTransition, OrderInvalid
+from shop.platform.bindings import bound
+
+logger = logging.getLogger(__name__)
+
+MAX_QUANTITY = 1000
+PAYMENT_FAILURES = frozenset({PaymentStatus.DECLINED, PaymentStatus.FAILED, PaymentStatus.VOIDED})
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku: str
+    quantity: int
+
+
+def place_order(
+    *,
+    customer_id: int,
+    lines: Sequence[LineRequest],
+    payment_method: str,
+    idempotency_record_id: int | None = None,
+) -> Order:
+    """Create the order and drive it as far as the other apps allow.
+
+    Returns the order ``confirmed``, ``rejected`` (stock short), ``payment_failed``
+    (declined, stock released) or still ``pending`` when the payment provider did not
+    answer (a retry or the reconciler finishes it). Raises ``OrderInvalid`` with
+    per-field errors, creating nothing, for unknown SKUs, bad quantities, duplicate
+    lines, mixed currencies or an unsupported payment method. The order is linked to
+    the idempotency record in the transaction that creates it.
+    """
+    prices = _validated_prices(lines=lines, payment_method=payment_method)
+    currency = next(iter(prices.values())).currency
+    now = timezone.now()
+    lease_fields = new_lease_fields(Operation.PLACE, now)
+    with transaction.atomic(using=DB):
+        order = Order.objects.create(
+            customer_id=customer_id,
+            status=OrderStatus.PENDING,
+            currency=currency,
+            total_minor=sum(prices[line.sku].amount_minor * line.quantity for line in lines),
+            payment_method=payment_method,
+            **lease_fields,
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price_minor=prices[line.sku].amount_minor,
+            )
+            for line in lines
+        )
+        if idempotency_record_id is not None:
+            IdempotencyRecord.objects.filter(pk=idempotency_record_id).update(order_id=order.id)
+    lease = Lease(order.id, lease_fields["driver_token"], Operation.PLACE)
+    return drive_placement(lease)
+
+
+def resume_placement(*, order_id: UUID) -> Order:
+    """Drive a ``pending`` order onwards from wherever it stopped; a final one is returned.
+
+    Raises ``OrderBusy`` while another driver holds the order.
+    """
+    order = reload(order_id)
+    if order.status != OrderStatus.PENDING:
+        return order
+    try:
+        lease = claim(order_id=order_id, operation=Operation.PLACE, target=OrderStatus.CONFIRMED)
+    except IllegalTransition:
+        return reload(order_id)
+    return drive_placement(lease)
+
+
+def drive_placement(lease: Lease) -> Order:
+    """Reserve, authorize and confirm under ``lease``; each step is idempotent per order."""
+    order = reload(lease.order_id)
+    stock_lines = [StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines.all()]
+    inventory, payments = bound(InventoryService), bound(PaymentsService)
+    try:
+        try:
+            inventory.reserve(order_id=order.id, lines=stock_lines)
+        except (InsufficientStock, UnknownProducts) as short:
+            _reject(lease, order, short_skus=short.skus, reason="insufficient_stock")
+            return reload(order.id)
+        except ReservationClosed:
+            # Resumed after the reservation lapsed: the stock is no longer held.
+            payments.void(order_id=order.id)
+            _reject(lease, order, short_skus=[line.sku for line in stock_lines], reason="expired")
+            return reload(order.id)
+
+        try:
+            payment = payments.authorize(
+                order_id=order.id,
+                amount=Money(order.total_minor, order.currency),
+                payment_method=order.payment_method,
+            )
+        except PaymentProviderUnavailable:
+            payment = None
+        if payment is None or payment.status == PaymentStatus.UNRESOLVED:
+            # The outcome is unknown; keep the stock and let a retry or the reconciler
+            # settle it once payments knows what the provider did.
+            let_go(lease, keep_operation=True)
+            return reload(order.id)
+        if payment.status in PAYMENT_FAILURES:
+            inventory.release(order_id=order.id)
+            reason = payment.decline_reason or str(payment.status)
+            finish(
+                lease,
+                target=OrderStatus.PAYMENT_FAILED,
+                reason=reason,
+                events=[OrderPaymentFailed(order_id=order.id, reason=reason)],
+            )
+            return reload(order.id)
+        finish(
+            lease,
+            target=OrderStatus.CONFIRMED,
+            events=[
+                OrderConfirmed(
+                    order_id=order.id,
+                    customer_id=order.customer_id,
+                    total=Money(order.total_minor, order.currency),
+                )
+            ],
+        )
+    except LeaseLost:
+        logger.warning("placement of order %s overran its lease; another driver has it", order.id)
+    except BaseException:
+        # The process lives on (an error, a lost connection): a retry may resume at
+        # once. Had it died, the lease would run out instead.
+        let_go(lease, keep_operation=True)
+        raise
+    return reload(order.id)
+
+
+def _reject(lease: Lease, order: Order, *, short_skus: Sequence[str], reason: str) -> None:
+    skus = sorted(short_skus)
+    finish(
+        lease,
+        target=OrderStatus.REJECTED,
+        short_skus=skus,
+        reason=reason,
+        events=[OrderRejected(order_id=order.id, short_skus=tuple(skus))],
+    )
+
+
+def _validated_prices(*, lines: Sequence[LineRequest], payment_method: str) -> dict[str, Money]:
+    errors: list[dict[str, str]] = []
+    if not lines:
+        errors.append({"field": "lines", "message": "An order needs at least one line."})
+    seen: set[str] = set()
+    for index, line in enumerate(lines):
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            errors.append(
+                {
+                    "field": f"lines[{index}].quantity",
+                    "message": f"Quantity must be between 1 and {MAX_QUANTITY}.",
+                }
+            )
+        if line.sku in seen:
+            errors.append({"field": f"lines[{index}].sku", "message": "Duplicate SKU."})
+        seen.add(line.sku)
+    if payment_method not in bound(PaymentsService).supported_payment_methods():
+        errors.append({"field": "payment_method", "message": "Unsupported payment method."})
+    products = bound(InventoryService).get_products(skus=sorted(seen)) if seen else {}
+    for index, line in enumerate(lines):
+        if line.sku not in products:
+            errors.append({"field": f"lines[{index}].sku", "message": "Unknown product."})
+    currencies = {product.price.currency for product in products.values()}
+    if len(currencies) > 1:
+        errors.append(
+            {"field": "lines", "message": "All products of an order must share one currency."}
+        )
+    if errors:
+        raise OrderInvalid(errors)
+    return {sku: product.price for sku, product in products.items()}
