@@ -31,5 +31,5 @@ def orders_needing_reconciliation(*, now: datetime, pending_before: datetime) ->
     """Orders stuck ``pending`` past the deadline, or left mid-operation by a dead driver."""
     lease_free = Q(driven_until__isnull=True) | Q(driven_until__lt=now)
     stuck_pending = Q(status=OrderStatus.PENDING, created_at__lt=pending_before)
-    abandoned = ~Q(operation=Operation.NONE)
+    abandoned = ~Q(operation=Operation.NONE) & ~Q(status=OrderStatus.PENDING)
     return Order.objects.filter(lease_free & (stuck_pending | abandoned)).order_by("created_at")

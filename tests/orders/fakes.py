@@ -255,6 +255,7 @@ class FakePayments:
         return payment
 
     def capture(self, *, order_id: UUID) -> Payment:
+        self.faults.before("capture")
         with self._lock:
             self.calls["capture"] += 1
             payment = self._existing(order_id)
@@ -270,6 +271,7 @@ class FakePayments:
             return payment
 
     def void(self, *, order_id: UUID) -> Payment | None:
+        self.faults.before("void")
         with self._lock:
             self.calls["void"] += 1
             payment = self.payments.get(order_id)
