@@ -1,1 +1,0 @@
-"""Use cases that change payments state; transaction boundaries live here."""
