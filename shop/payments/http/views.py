@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shop.payments import services
+from shop.payments.http.serializers import WebhookReceiptSerializer
 from shop.payments.providers.base import InvalidProviderEvent
 from shop.platform.problems import Problem
 
@@ -17,6 +20,24 @@ class ProviderWebhookView(APIView):
     # Throttling would drop the provider's retries; the signature already gates entry.
     throttle_classes: list = []
 
+    @extend_schema(
+        summary="Receive a payment provider's event",
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter(
+                "Shop-Signature",
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="t=<unix>,v1=<hex HMAC-SHA256 of '<t>.<body>'>",
+            )
+        ],
+        responses={
+            200: WebhookReceiptSerializer,
+            400: OpenApiResponse(description="Bad or stale signature, or malformed event"),
+            404: OpenApiResponse(description="Unknown provider or charge"),
+        },
+        auth=[],
+    )
     def post(self, request: Request, provider: str) -> Response:
         try:
             outcome = services.receive_webhook(
