@@ -8,7 +8,7 @@ from django.test import Client
 
 from contracts.payments import PaymentStatus
 from shop.payments.models import ReceivedProviderEvent
-from shop.payments.services import sign
+from shop.payments.signatures import sign
 
 from .conftest import EUR_25, payments_db, published, snapshot
 

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from shop.payments import services
 from shop.payments.http.serializers import WebhookReceiptSerializer
 from shop.payments.providers.base import InvalidProviderEvent
+from shop.payments.signatures import InvalidSignature
 from shop.platform.problems import Problem
 
 
@@ -52,7 +53,7 @@ class ProviderWebhookView(APIView):
                 title="Not found",
                 detail=f"No payment provider named {provider!r}.",
             ) from None
-        except services.InvalidSignature as exc:
+        except InvalidSignature as exc:
             raise Problem(
                 status_code=400,
                 type="invalid-signature",

@@ -1,6 +1,6 @@
 """Calling the provider exactly once per operation, with no lock held while it runs.
 
-Every use case follows the same three steps:
+Every provider operation of the services follows the same three steps:
 
 1. **Claim** (short transaction, row locked): decide from the payment's state whether a
    provider call is needed; if so, record it as pending and in flight, with its
