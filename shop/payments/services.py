@@ -201,7 +201,7 @@ def _resolve(payment: Payment) -> Resolution:
 
 
 class UnknownProvider(LookupError):
-    pass
+    """The webhook names a provider this deployment does not use."""
 
 
 class UnknownPayment(LookupError):
