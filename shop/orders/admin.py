@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from contracts.inventory import InventoryService
 from contracts.payments import PaymentsService
 from shop.orders import services
+from shop.orders.errors import OrderError
 from shop.orders.models import Order, OrderLine
 from shop.orders.money import money
 from shop.platform.bindings import bound
@@ -103,7 +104,7 @@ class OrderAdmin(admin.ModelAdmin):
             try:
                 use_case(order_id=order_id)
                 done += 1
-            except services.OrderError as error:
+            except OrderError as error:
                 self.message_user(request, f"Order {order_id}: {error}", messages.ERROR)
         if done:
             self.message_user(request, f"{verb} {done} order(s).", messages.SUCCESS)

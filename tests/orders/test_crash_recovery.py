@@ -11,8 +11,9 @@ from django.core.management import call_command
 from contracts.orders import OrderStatus
 from contracts.payments import PaymentStatus
 from shop.orders import services
+from shop.orders.idempotency import claim_key, fingerprint
 from shop.orders.models import IdempotencyRecord, Order
-from shop.orders.services import placement
+from shop.orders.reconciliation import reconcile_orders
 from tests.orders.conftest import age_orders, customer_client, place
 from tests.orders.fakes import Crash
 
@@ -25,14 +26,14 @@ def short_deadline(settings):
 
 
 def crash_before_confirming(monkeypatch):
-    real_finish = placement.finish
+    real_finish = services.finish
 
     def finish(lease, *, target, **kwargs):
         if target == OrderStatus.CONFIRMED:
             raise Crash("process died before confirming")
         return real_finish(lease, target=target, **kwargs)
 
-    monkeypatch.setattr(placement, "finish", finish)
+    monkeypatch.setattr(services, "finish", finish)
 
 
 def place_and_die(client, **kwargs):
@@ -82,16 +83,16 @@ def test_the_reconciler_settles_an_order_whose_process_died_after_each_step(
     order = place_and_die(alice)
     monkeypatch.undo()
 
-    assert services.reconcile_orders() == {}, "a fresh pending order is left to its driver"
+    assert reconcile_orders() == {}, "a fresh pending order is left to its driver"
     age_orders(61)
-    outcomes = services.reconcile_orders()
+    outcomes = reconcile_orders()
 
     order.refresh_from_db()
     assert outcomes == {expected: 1}
     assert order.status == expected
     assert order.operation == ""
     assert_consistent(bound_fakes)
-    assert services.reconcile_orders() == {}
+    assert reconcile_orders() == {}
 
 
 def test_an_authorized_order_whose_reservation_lapsed_is_voided_and_rejected(alice, bound_fakes):
@@ -100,7 +101,7 @@ def test_an_authorized_order_whose_reservation_lapsed_is_voided_and_rejected(ali
     bound_fakes.inventory.expire(order.id)
     age_orders(61)
 
-    services.reconcile_orders()
+    reconcile_orders()
 
     order.refresh_from_db()
     assert order.status == OrderStatus.REJECTED
@@ -113,7 +114,7 @@ def test_a_declined_order_that_died_before_releasing_ends_payment_failed(alice, 
     order = place_and_die(alice, method="pm_card_chargeDeclined")
     age_orders(61)
 
-    services.reconcile_orders()
+    reconcile_orders()
 
     order.refresh_from_db()
     assert (order.status, order.reason) == (OrderStatus.PAYMENT_FAILED, "card_declined")
@@ -126,26 +127,26 @@ def test_an_unanswered_payment_waits_for_payments_to_settle_it(alice, bound_fake
     order = Order.objects.get()
     age_orders(61)
 
-    assert services.reconcile_orders() == {"waiting": 1}
+    assert reconcile_orders() == {"waiting": 1}
     assert bound_fakes.inventory.state_of(order.id) == "reserved"
 
     bound_fakes.payments.provider_down = False
     bound_fakes.payments.settle_unresolved(order.id, PaymentStatus.DECLINED)
-    assert services.reconcile_orders() == {OrderStatus.PAYMENT_FAILED: 1}
+    assert reconcile_orders() == {OrderStatus.PAYMENT_FAILED: 1}
     assert_consistent(bound_fakes)
 
 
 def test_an_order_under_a_live_lease_is_left_to_its_driver(alice, bound_fakes, monkeypatch):
     # A killed process cannot let go of its lease: it runs out instead.
-    monkeypatch.setattr(placement, "let_go", lambda lease, **kwargs: None)
+    monkeypatch.setattr(services, "let_go", lambda lease, **kwargs: None)
     bound_fakes.inventory.faults.crash_after.add("reserve")
     order = place_and_die(alice)
     Order.objects.update(created_at=order.created_at.replace(year=2000))
 
-    assert services.reconcile_orders() == {}
+    assert reconcile_orders() == {}
 
     age_orders(31)
-    assert services.reconcile_orders() == {OrderStatus.REJECTED: 1}
+    assert reconcile_orders() == {OrderStatus.REJECTED: 1}
 
 
 def test_the_retry_of_a_request_that_died_finishes_that_same_order(alice, bound_fakes):
@@ -166,7 +167,7 @@ def test_the_retry_after_the_reconciler_settled_gets_that_orders_outcome(alice, 
     bound_fakes.inventory.faults.crash_after.add("reserve")
     order = place_and_die(alice, key="died")
     age_orders(61)
-    services.reconcile_orders()
+    reconcile_orders()
 
     retry = place(alice, key="died")
 
@@ -180,9 +181,7 @@ def test_a_duplicate_answers_in_progress_only_for_the_bounded_lease(alice, bound
     _, alice_id = customer_client("alice")
     body = {"lines": [{"sku": "TEE-BLACK-M", "quantity": 2}], "payment_method": "pm_card_visa"}
     # The first request claimed the key and was killed before creating the order.
-    services.claim_key(
-        customer_id=alice_id, key="killed", request_fingerprint=services.fingerprint(body)
-    )
+    claim_key(customer_id=alice_id, key="killed", request_fingerprint=fingerprint(body))
 
     busy = place(alice, key="killed")
     assert busy.status_code == 409

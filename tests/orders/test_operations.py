@@ -10,11 +10,11 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from contracts.orders import OrderStatus
-from shop.orders import services
 from shop.orders.demo import seed_customers_and_orders
+from shop.orders.driving import claim
 from shop.orders.facade import OrdersFacade
 from shop.orders.models import Operation, Order
-from shop.orders.services.driving import claim
+from shop.orders.reconciliation import reconcile_orders
 from shop.platform.schedule import periodic_jobs
 from tests.orders.conftest import age_orders, place
 
@@ -56,7 +56,7 @@ def test_a_cancel_abandoned_half_way_is_finished_by_the_reconciler(alice, bound_
     bound_fakes.payments.void(order_id=order.id)  # then the process died
     age_orders(31)
 
-    assert services.reconcile_orders() == {OrderStatus.CANCELLED: 1}
+    assert reconcile_orders() == {OrderStatus.CANCELLED: 1}
     assert bound_fakes.inventory.available("TEE-BLACK-M") == 100
 
 

@@ -4,8 +4,8 @@ import pytest
 from django.db import transaction
 
 from contracts.payments import PaymentFailedAfterAuthorization
-from shop.orders import services
 from shop.orders.models import Order
+from shop.orders.reconciliation import reconcile_orders
 from shop.platform.events import publish
 from shop.platform.events.delivery import deliver
 from shop.platform.events.models import InboxMessage, OutboxMessage
@@ -57,7 +57,7 @@ def test_a_failure_during_placement_is_retried_until_the_order_settles(alice, bo
     assert Order.objects.get().status == "pending"
 
     age_orders(61)
-    services.reconcile_orders()
+    reconcile_orders()
     assert deliver("payments", message)
     order.refresh_from_db()
     assert (order.status, order.reason) == ("payment_failed", "failed")

@@ -5,9 +5,9 @@ import itertools
 import pytest
 
 from contracts.orders import OrderStatus
-from shop.orders import services
+from shop.orders.driving import claim
+from shop.orders.errors import IllegalTransition, OrderBusy
 from shop.orders.models import TRANSITIONS, Operation, Order, can_transition
-from shop.orders.services.driving import claim
 
 S = OrderStatus
 ALLOWED = {
@@ -34,7 +34,7 @@ def test_only_a_confirmed_order_can_be_claimed_for_shipping(status):
         customer_id=1, status=status, currency="EUR", total_minor=100, payment_method="pm_card_visa"
     )
 
-    with pytest.raises(services.IllegalTransition) as refused:
+    with pytest.raises(IllegalTransition) as refused:
         claim(order_id=order.id, operation=Operation.SHIP, target=S.SHIPPED)
 
     assert refused.value.status == status
@@ -49,5 +49,5 @@ def test_a_held_order_cannot_be_claimed_by_a_second_driver():
     )
     claim(order_id=order.id, operation=Operation.SHIP, target=S.SHIPPED)
 
-    with pytest.raises(services.OrderBusy):
+    with pytest.raises(OrderBusy):
         claim(order_id=order.id, operation=Operation.CANCEL, target=S.CANCELLED)

@@ -10,9 +10,7 @@ from rest_framework.response import Response
 from contracts.orders import OrderStatus
 from contracts.payments import PaymentsService
 from shop.orders import conf
-from shop.orders.http.serializers import order_body
-from shop.orders.models import Order
-from shop.orders.services import (
+from shop.orders.errors import (
     IdempotencyKeyReused,
     IllegalTransition,
     OperationRefused,
@@ -22,6 +20,8 @@ from shop.orders.services import (
     PaymentProviderBusy,
     RequestInProgress,
 )
+from shop.orders.http.serializers import order_body
+from shop.orders.models import Order
 from shop.platform.bindings import bound
 from shop.platform.problems import PROBLEM_CONTENT_TYPE, problem_response
 

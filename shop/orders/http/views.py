@@ -16,7 +16,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from contracts.payments import PaymentsService
-from shop.orders import selectors, services
+from shop.orders import idempotency, selectors, services
+from shop.orders.errors import OrderBusy, OrderError, OrderInvalid, OrderNotFound, RequestInProgress
 from shop.orders.http.answers import (
     error_response,
     order_response,
@@ -24,7 +25,8 @@ from shop.orders.http.answers import (
     replayed_response,
 )
 from shop.orders.http.serializers import OrderSerializer, PlaceOrderSerializer, order_body
-from shop.orders.services import ClaimKind, LineRequest, OrderError, OrderInvalid
+from shop.orders.idempotency import ClaimKind
+from shop.orders.services import LineRequest
 from shop.platform.bindings import bound
 from shop.platform.pagination import CursorPage
 
@@ -123,10 +125,10 @@ class OrderListCreateView(ThrottledByScope):
             return placement_response(order)
 
         try:
-            claim = services.claim_key(
+            claim = idempotency.claim_key(
                 customer_id=customer_id,
                 key=key,
-                request_fingerprint=services.fingerprint(request.data),
+                request_fingerprint=idempotency.fingerprint(request.data),
             )
         except OrderError as error:
             return error_response(error)
@@ -144,20 +146,20 @@ class OrderListCreateView(ThrottledByScope):
                     idempotency_record_id=record.pk,
                 )
         except OrderInvalid as error:
-            services.abandon_key(record=record)
+            idempotency.abandon_key(record=record)
             raise _invalid(error) from error
-        except services.OrderBusy:
-            services.release_key(record=record)
-            return error_response(services.RequestInProgress(key, retry_after=1))
+        except OrderBusy:
+            idempotency.release_key(record=record)
+            return error_response(RequestInProgress(key, retry_after=1))
         except BaseException:
             # Let the client's retry resume at once instead of waiting out the lease.
-            services.release_key(record=record)
+            idempotency.release_key(record=record)
             raise
         response = placement_response(order)
         if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
-            services.release_key(record=record)
+            idempotency.release_key(record=record)
         else:
-            services.complete_key(record=record, status=response.status_code, body=response.data)
+            idempotency.complete_key(record=record, status=response.status_code, body=response.data)
         return response
 
 
@@ -168,7 +170,7 @@ class OrderDetailView(APIView):
     def get(self, request: Request, order_id: UUID) -> Response:
         order = selectors.order_of_customer(order_id=order_id, customer_id=request.user.pk)
         if order is None:
-            return error_response(services.OrderNotFound(order_id))
+            return error_response(OrderNotFound(order_id))
         return order_response(order)
 
 
@@ -182,7 +184,7 @@ class OrderCancelView(ThrottledByScope):
     )
     def post(self, request: Request, order_id: UUID) -> Response:
         if selectors.order_of_customer(order_id=order_id, customer_id=request.user.pk) is None:
-            return error_response(services.OrderNotFound(order_id))
+            return error_response(OrderNotFound(order_id))
         try:
             return order_response(services.cancel_order(order_id=order_id))
         except OrderError as error:

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from shop.orders import services
+from shop.orders import reconciliation
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         def progress(index: int, total: int, order_id: UUID, outcome: str) -> None:
             self.stdout.write(f"[{index}/{total}] order {order_id}: {outcome}")
 
-        outcomes = services.reconcile_orders(limit=limit, progress=progress)
+        outcomes = reconciliation.reconcile_orders(limit=limit, progress=progress)
         if not outcomes:
             self.stdout.write("No order needs settling.")
             return

@@ -19,9 +19,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shop.orders import conf
+from shop.orders.errors import IdempotencyKeyReused, RequestInProgress
 from shop.orders.models import IdempotencyRecord
-from shop.orders.services.driving import DB
-from shop.orders.services.errors import IdempotencyKeyReused, RequestInProgress
+
+DB = "orders"
 
 
 class ClaimKind(enum.Enum):

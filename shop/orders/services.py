@@ -1,8 +1,11 @@
-"""Placing an order: pending -> reserve -> authorize -> confirmed, with compensations.
+"""Use cases that change orders; transaction boundaries live here.
 
-Progress is persisted before each call to another app, and every call is
-idempotent per order id, so a placement interrupted anywhere is resumed (by the
-client's retry) or settled (by the reconciler) without a second reservation or charge.
+Placing an order: pending -> reserve -> authorize -> confirmed, with the
+compensations of ARCHITECTURE §3. Progress is persisted before each call to another
+app, and every call is idempotent per order id, so a placement interrupted anywhere
+is resumed (by the client's retry) or settled (by the reconciler) without a second
+reservation or charge. Later: cancel (void + release), ship (capture + commit) and
+refund, each under the order's lease so two of them never interleave.
 """
 
 from __future__ import annotations
@@ -12,21 +15,38 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from contracts.common import Money
 from contracts.inventory import (
     InsufficientStock,
     InventoryService,
     ReservationClosed,
+    ReservationState,
     StockLine,
     UnknownProducts,
 )
-from contracts.orders import OrderConfirmed, OrderPaymentFailed, OrderRejected, OrderStatus
-from contracts.payments import PaymentProviderUnavailable, PaymentsService, PaymentStatus
-from shop.orders.models import IdempotencyRecord, Operation, Order, OrderLine
-from shop.orders.services.driving import (
+from contracts.orders import (
+    OrderCancelled,
+    OrderConfirmed,
+    OrderPaymentFailed,
+    OrderRefunded,
+    OrderRejected,
+    OrderShipped,
+    OrderStatus,
+)
+from contracts.payments import (
+    InvalidPaymentState,
+    PaymentError,
+    PaymentNotFound,
+    PaymentProviderUnavailable,
+    PaymentsService,
+    PaymentStatus,
+)
+from shop.orders.driving import (
     DB,
     Lease,
     LeaseLost,
@@ -36,7 +56,14 @@ from shop.orders.services.driving import (
     new_lease_fields,
     reload,
 )
-from shop.orders.services.errors import IllegalTransition, OrderInvalid
+from shop.orders.errors import (
+    IllegalTransition,
+    OperationRefused,
+    OrderBusy,
+    OrderInvalid,
+    PaymentProviderBusy,
+)
+from shop.orders.models import IdempotencyRecord, Operation, Order, OrderLine
 from shop.platform.bindings import bound
 
 logger = logging.getLogger(__name__)
@@ -212,3 +239,143 @@ def _validated_prices(*, lines: Sequence[LineRequest], payment_method: str) -> d
     if errors:
         raise OrderInvalid(errors)
     return {sku: product.price for sku, product in products.items()}
+
+
+# After placement.
+
+CUSTOMER_CANCELLED = "customer_request"
+
+
+def cancel_order(*, order_id: UUID, reason: str = CUSTOMER_CANCELLED) -> Order:
+    """Void the authorization, release the stock and mark the order ``cancelled``.
+
+    Raises ``IllegalTransition`` once shipped or final, ``OrderBusy`` while another
+    driver holds it, ``PaymentProviderBusy`` when the void got no answer.
+    """
+    lease = claim(order_id=order_id, operation=Operation.CANCEL, target=OrderStatus.CANCELLED)
+    return drive_cancel(lease, reason=reason)
+
+
+def drive_cancel(lease: Lease, *, reason: str) -> Order:
+    try:
+        bound(PaymentsService).void(order_id=lease.order_id)
+    except PaymentProviderUnavailable as exc:
+        let_go(lease, keep_operation=True)
+        raise PaymentProviderBusy(lease.order_id) from exc
+    except InvalidPaymentState as exc:
+        let_go(lease)
+        raise OperationRefused(lease.order_id, f"The payment cannot be voided: {exc}") from exc
+    bound(InventoryService).release(order_id=lease.order_id)
+    finish(
+        lease,
+        target=OrderStatus.CANCELLED,
+        reason=reason,
+        events=[OrderCancelled(order_id=lease.order_id, reason=reason)],
+    )
+    return reload(lease.order_id)
+
+
+def ship_order(*, order_id: UUID) -> Order:
+    """Capture the payment, commit the stock and mark the order ``shipped``.
+
+    Raises ``IllegalTransition`` unless confirmed, ``OperationRefused`` when the
+    reservation lapsed or the payment cannot be captured (nothing is changed then).
+    """
+    lease = claim(order_id=order_id, operation=Operation.SHIP, target=OrderStatus.SHIPPED)
+    return drive_ship(lease)
+
+
+def drive_ship(lease: Lease) -> Order:
+    order_id = lease.order_id
+    inventory, payments = bound(InventoryService), bound(PaymentsService)
+    reservation = inventory.get_reservation(order_id=order_id)
+    if reservation is None or reservation.state not in (
+        ReservationState.RESERVED,
+        ReservationState.COMMITTED,
+    ):
+        let_go(lease)
+        state = "missing" if reservation is None else reservation.state
+        raise OperationRefused(order_id, f"The order's stock reservation is {state}.")
+    try:
+        payments.capture(order_id=order_id)
+    except PaymentProviderUnavailable as exc:
+        let_go(lease, keep_operation=True)
+        raise PaymentProviderBusy(order_id) from exc
+    except (InvalidPaymentState, PaymentNotFound) as exc:
+        let_go(lease)
+        raise OperationRefused(order_id, f"The payment cannot be captured: {exc}") from exc
+    try:
+        inventory.commit(order_id=order_id)
+    except ReservationClosed:
+        # Captured already; the reservation lapsed in the instant since it was read.
+        # Ship anyway (the money is taken) and leave the stock figure to an operator.
+        logger.error("order %s shipped but its reservation had lapsed", order_id)
+    finish(lease, target=OrderStatus.SHIPPED, events=[OrderShipped(order_id=order_id)])
+    return reload(order_id)
+
+
+def refund_order(*, order_id: UUID) -> Order:
+    """Refund everything captured and mark the order ``refunded``.
+
+    Raises ``IllegalTransition`` unless shipped.
+    """
+    lease = claim(order_id=order_id, operation=Operation.REFUND, target=OrderStatus.REFUNDED)
+    return drive_refund(lease)
+
+
+def drive_refund(lease: Lease) -> Order:
+    order = reload(lease.order_id)
+    try:
+        payment = bound(PaymentsService).refund(order_id=order.id)
+    except PaymentProviderUnavailable as exc:
+        let_go(lease, keep_operation=True)
+        raise PaymentProviderBusy(order.id) from exc
+    except PaymentError as exc:
+        let_go(lease)
+        raise OperationRefused(order.id, f"The payment cannot be refunded: {exc}") from exc
+    amount = Money(payment.refunded_minor, payment.amount.currency)
+    finish(
+        lease,
+        target=OrderStatus.REFUNDED,
+        events=[OrderRefunded(order_id=order.id, amount=amount)],
+    )
+    return reload(order.id)
+
+
+def cancel_after_payment_failure(*, order_id: UUID, reason: str) -> Order | None:
+    """The money will not come: cancel the order and release its stock.
+
+    A confirmed order is cancelled; a final one is left as it is. Raises ``OrderBusy``
+    while a placement or another change is in flight, so the event is retried later.
+    """
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        return None
+    if order.status == OrderStatus.PENDING:
+        # Its placement is still running and may yet confirm it: apply this later.
+        raise OrderBusy(order_id)
+    if order.status != OrderStatus.CONFIRMED:
+        logger.info("payment of %s order %s failed late; nothing to cancel", order.status, order_id)
+        return order
+    return cancel_order(order_id=order_id, reason=f"payment_failed: {reason}")
+
+
+# Customers are Django users on the default database; the API knows them by token.
+
+
+def ensure_customer(*, username: str, staff: bool = False) -> tuple[int, str, bool]:
+    """Create the user if missing (staff when asked) and return ``(id, token, created)``.
+
+    An existing user keeps its password and token; ``staff=True`` promotes it.
+    """
+    user_model = get_user_model()
+    with transaction.atomic(using="default"):
+        user, created = user_model.objects.get_or_create(username=username)
+        if created:
+            user.set_unusable_password()
+        if staff and not user.is_staff:
+            user.is_staff = True
+        if created or staff:
+            user.save()
+        token, _ = Token.objects.get_or_create(user=user)
+    return user.pk, token.key, created

@@ -20,10 +20,10 @@ from contracts.inventory import InventoryService, ReservationState
 from contracts.orders import OrderConfirmed, OrderPaymentFailed, OrderRejected, OrderStatus
 from contracts.payments import PaymentError, PaymentsService, PaymentStatus
 from shop.orders import conf, selectors
+from shop.orders.driving import LeaseLost, claim, finish, let_go
+from shop.orders.errors import OrderError
 from shop.orders.models import Operation, Order
-from shop.orders.services.driving import LeaseLost, claim, finish, let_go
-from shop.orders.services.errors import OrderError
-from shop.orders.services.lifecycle import drive_cancel, drive_refund, drive_ship
+from shop.orders.services import drive_cancel, drive_refund, drive_ship
 from shop.platform.bindings import bound
 
 logger = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from django.utils import timezone
 from contracts.common import DomainEvent
 from contracts.orders import OrderStatus
 from shop.orders import conf
+from shop.orders.errors import IllegalTransition, OrderBusy, OrderNotFound
 from shop.orders.models import Operation, Order, can_transition, sources_of
-from shop.orders.services.errors import IllegalTransition, OrderBusy, OrderNotFound
 from shop.platform.events import publish
 
 DB = "orders"
