@@ -21,7 +21,7 @@ from contracts.orders import OrderConfirmed, OrderPaymentFailed, OrderRejected, 
 from contracts.payments import PaymentError, PaymentsService, PaymentStatus
 from shop.orders import conf, selectors
 from shop.orders.driving import LeaseLost, claim, finish, let_go
-from shop.orders.errors import OrderError
+from shop.orders.errors import OrderBusy, OrderError
 from shop.orders.models import Operation, Order
 from shop.orders.services import drive_cancel, drive_refund, drive_ship
 from shop.platform.bindings import bound
@@ -74,9 +74,11 @@ def reconcile_order(*, order_id: UUID) -> str:
                 order_id=order_id, operation=Operation.REFUND, target=OrderStatus.REFUNDED
             )
             return drive_refund(lease).status
+    except OrderBusy:
+        return "busy"
     except OrderError as exc:
         logger.warning("reconciling order %s: %s", order_id, exc)
-        return "busy"
+        return "refused"
     # An operation marker on an order whose status already moved on is stale.
     Order.objects.filter(pk=order_id, driven_until__isnull=True).exclude(
         operation=Operation.NONE

@@ -150,7 +150,11 @@ def drive_placement(lease: Lease) -> Order:
             return reload(order.id)
         except ReservationClosed:
             # Resumed after the reservation lapsed: the stock is no longer held.
-            payments.void(order_id=order.id)
+            try:
+                payments.void(order_id=order.id)
+            except PaymentError:
+                let_go(lease, keep_operation=True)  # the reconciler voids it later
+                return reload(order.id)
             _reject(lease, order, short_skus=[line.sku for line in stock_lines], reason="expired")
             return reload(order.id)
 

@@ -203,3 +203,18 @@ def test_the_reconcile_orders_command_reports_progress(alice, bound_fakes, capsy
     out = capsys.readouterr().out
     assert f"[1/1] order {order.id}: confirmed" in out
     assert "Settled 1: 1 confirmed." in out
+
+
+def test_a_retry_after_the_reservation_lapsed_rejects_the_order_without_charging(
+    alice, bound_fakes
+):
+    bound_fakes.inventory.faults.crash_after.add("reserve")
+    order = place_and_die(alice, key="slow-retry")
+    bound_fakes.inventory.expire(order.id)
+
+    retry = place(alice, key="slow-retry")
+
+    assert retry.status_code == 409
+    assert retry.json()["skus"] == ["TEE-BLACK-M"]
+    assert bound_fakes.payments.payments == {}
+    assert_consistent(bound_fakes)
