@@ -1,0 +1,16 @@
+"""``/metrics``: the Prometheus text exposition."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from shop.platform.telemetry.metrics import exposition
+from shop.platform.telemetry.state import PlatformStateCollector
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Every metric of this process (or of all its server's workers), in Prometheus text."""
+    body, content_type = exposition(PlatformStateCollector())
+    return HttpResponse(body, content_type=content_type)
