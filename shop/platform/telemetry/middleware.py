@@ -21,6 +21,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 UNMATCHED_ROUTE = "unmatched"
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Probes and scrapes arrive every few seconds; their access lines would bury the rest.
+QUIET_ROUTES = frozenset({"healthz", "readyz", "metrics"})
 
 access_log = logging.getLogger("shop.access")
 
@@ -70,7 +72,8 @@ def method_of(request: HttpRequest) -> str:
 
 
 class RequestMetricsMiddleware:
-    """Count and time each request by route template, method and status; log one line."""
+    """Count and time each request by route template, method and status, and log one
+    access line for it (not for probes and scrapes that succeed)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -82,6 +85,8 @@ class RequestMetricsMiddleware:
         route, method, status = route_of(request), method_of(request), response.status_code
         HTTP_REQUESTS.labels(route, method, status).inc()
         HTTP_REQUEST_DURATION.labels(route, method, status).observe(duration)
+        if route in QUIET_ROUTES and status < 400:
+            return response
         access_log.info(
             "%s %s %s",
             request.method,

@@ -84,3 +84,14 @@ def test_errors_and_unknown_paths_echo_the_request_id_and_log_it(log_lines):
     assert "RuntimeError: the view broke" in error["exc_info"]
     not_found = [r for r in logged if r["logger"] == "django.request" and r["level"] == "WARNING"]
     assert {r["request_id"] for r in not_found} == {"lost-1", "api-1", "sold-1"}
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_probes_and_scrapes_that_succeed_leave_no_access_line(client, log_lines):
+    client.get("/healthz")
+    client.get("/readyz")
+    client.get("/metrics")
+    client.get("/observability-test/catalog/")
+
+    access = [r["http_route"] for r in records(log_lines()) if r["logger"] == "shop.access"]
+    assert access == ["observability-test/catalog/"]
