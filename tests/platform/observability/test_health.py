@@ -78,3 +78,17 @@ def test_not_ready_naming_a_database_that_does_not_answer(client, monkeypatch):
     up = dependency_up(client)
     assert up["database:payments"] == 0.0
     assert up["database:orders"] == 1.0
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_probes_and_scrapes_leave_no_traces(client, spans):
+    # Connections opened before the suite set tracing up are not instrumented.
+    connections.close_all()
+
+    client.get("/readyz")
+    client.get("/metrics")
+    client.get("/observability-test/catalog/")
+
+    finished = spans.get_finished_spans()
+    (catalog,) = [span for span in finished if span.name == "GET observability-test/catalog/"]
+    assert {span.context.trace_id for span in finished} == {catalog.context.trace_id}
