@@ -169,6 +169,9 @@ SHOP_BINDINGS = {
     "contracts.orders.OrdersService": "shop.orders.facade.OrdersFacade",
 }
 
+# Signs the payment provider's webhooks (HMAC-SHA256); production sets its own.
+PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", "whsec_development_only")
+
 # Deliver events in-process right after commit (development, tests); the outbox is
 # the record either way, and the worker delivers whatever this did not.
 SHOP_EVENTS_DELIVER_ON_COMMIT = env_bool("SHOP_EVENTS_DELIVER_ON_COMMIT", SHOP_ENV != "production")

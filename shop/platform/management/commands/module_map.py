@@ -1,0 +1,30 @@
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from shop.platform.modulemap import render_markdown
+
+
+class Command(BaseCommand):
+    help = "Write the module map (docs/modules.md) generated from the code."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--output", default=str(Path(settings.BASE_DIR) / "docs" / "modules.md")
+        )
+        parser.add_argument(
+            "--check", action="store_true", help="Fail if the file differs from the code."
+        )
+
+    def handle(self, *args: Any, output: str, check: bool, **options: Any) -> None:
+        path = Path(output)
+        rendered = render_markdown()
+        if check:
+            if not path.exists() or path.read_text() != rendered:
+                raise CommandError(f"{path} is out of date: run `manage.py module_map`.")
+            self.stdout.write(f"{path} is up to date.")
+            return
+        path.write_text(rendered)
+        self.stdout.write(f"Wrote {path}.")
