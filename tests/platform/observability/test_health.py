@@ -4,7 +4,7 @@ import pytest
 from django.db import connections
 from prometheus_client.parser import text_string_to_metric_families
 
-pytestmark = pytest.mark.urls("tests.platform.observability.views")
+pytestmark = pytest.mark.urls("tests.platform.observability.urls")
 
 CLOSED_PORT = 1
 ALIASES = ["default", "inventory", "orders", "payments"]

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from opentelemetry.trace import SpanKind
 
-pytestmark = pytest.mark.urls("tests.platform.observability.views")
+pytestmark = pytest.mark.urls("tests.platform.observability.urls")
 
 FAKES = "tests.platform.observability.fakes"
 

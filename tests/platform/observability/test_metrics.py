@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from shop.platform.events.models import OutboxMessage
 from shop.platform.telemetry import metrics
 
-pytestmark = pytest.mark.urls("tests.platform.observability.views")
+pytestmark = pytest.mark.urls("tests.platform.observability.urls")
 
 FAKES = "tests.platform.observability.fakes"
 

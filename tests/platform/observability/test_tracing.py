@@ -9,7 +9,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from shop.platform.telemetry.tracing import setup_tracing, span_exporter
 
-pytestmark = pytest.mark.urls("tests.platform.observability.views")
+pytestmark = pytest.mark.urls("tests.platform.observability.urls")
 
 FAKES = "tests.platform.observability.fakes"
 
