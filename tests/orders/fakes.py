@@ -37,8 +37,12 @@ from contracts.payments import (
 )
 
 
-class Crash(BaseException):
-    """The process dies here: nothing after this line runs."""
+class Crash(Exception):
+    """The request dies here (its connection dropped): nothing after this line runs.
+
+    An ``Exception``, so the request's middleware unwinds as it would in a server; a
+    process killed outright is simulated by also keeping its leases (see the tests).
+    """
 
 
 class Faults:
