@@ -1,0 +1,105 @@
+"""Delivered events also go to a Redis Stream per producer, at least once."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django_redis import get_redis_connection
+from prometheus_client import REGISTRY
+
+from shop.platform.events import publish
+from shop.platform.events.models import OutboxMessage
+from tests.platform.events.scenario import ParcelPacked
+
+pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
+
+STREAM = "shop.events.inventory"
+
+
+@pytest.fixture
+def redis(settings):
+    assert settings.REDIS_URL, "the tests run with REDIS_URL set"
+    connection = get_redis_connection("default")
+    connection.delete(STREAM)
+    yield connection
+    connection.delete(STREAM)
+
+
+def publish_parcel() -> tuple[uuid.UUID, uuid.UUID]:
+    parcel_id = uuid.uuid4()
+    with transaction.atomic(using="inventory"):
+        event_id = publish(ParcelPacked(parcel_id=parcel_id, weight_grams=700))
+    return event_id, parcel_id
+
+
+def entries(redis) -> list[dict[str, str]]:
+    return [
+        {key.decode(): value.decode() for key, value in fields.items()}
+        for _, fields in redis.xrange(STREAM)
+    ]
+
+
+def test_a_delivered_event_is_appended_to_its_producers_stream(
+    redis, recorders, worker_delivers_only
+):
+    event_id, parcel_id = publish_parcel()
+
+    call_command("run_worker", "--once", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    message = OutboxMessage.objects.using("inventory").get()
+    [entry] = entries(redis)
+    assert entry == {
+        "event_id": str(event_id),
+        "name": "testing.parcel_packed",
+        "version": "1",
+        "occurred_at": message.occurred_at.isoformat(),
+        "producer": "inventory",
+        "traceparent": message.traceparent,
+        "payload": json.dumps(
+            {"parcel_id": str(parcel_id), "weight_grams": 700}, separators=(",", ":")
+        ),
+    }
+    assert not message.stream_pending
+
+
+def test_a_consumer_group_follows_the_stream(redis, recorders, settings):
+    redis.xgroup_create(STREAM, "billing", id="0", mkstream=True)
+    event_id, _ = publish_parcel()  # delivered in-process after commit
+
+    [(stream, [(entry_id, fields)])] = redis.xreadgroup(
+        "billing", "billing-1", {STREAM: ">"}, count=10
+    )
+    assert stream.decode() == STREAM
+    assert fields[b"event_id"].decode() == str(event_id)
+    assert redis.xack(STREAM, "billing", entry_id) == 1
+
+
+def test_while_redis_is_away_delivery_goes_on_and_the_stream_catches_up(
+    redis, recorders, settings, worker_delivers_only
+):
+    failures = REGISTRY.get_sample_value(
+        "shop_events_stream_append_failures_total", {"producer": "inventory"}
+    )
+    working_caches = settings.CACHES
+    unreachable = {**working_caches["default"], "LOCATION": "redis://127.0.0.1:9/0"}
+    settings.CACHES = {"default": unreachable}
+    event_id, _ = publish_parcel()
+
+    call_command("run_worker", "--once", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    message = OutboxMessage.objects.using("inventory").get()
+    assert message.delivered_at is not None
+    assert message.stream_pending
+    assert REGISTRY.get_sample_value(
+        "shop_events_stream_append_failures_total", {"producer": "inventory"}
+    ) > (failures or 0)
+
+    settings.CACHES = working_caches
+    call_command("run_worker", "--once", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert [entry["event_id"] for entry in entries(redis)] == [str(event_id)]
+    assert not OutboxMessage.objects.using("inventory").get().stream_pending
