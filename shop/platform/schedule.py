@@ -51,6 +51,8 @@ def periodic_jobs() -> list[PeriodicJob]:
 @contextmanager
 def isolated_jobs() -> Iterator[None]:
     """Jobs registered inside the block are forgotten when it ends (tests)."""
+    # The apps' jobs are imported first, so that they are kept when the block ends.
+    autodiscover_modules("jobs")
     saved = dict(_jobs)
     try:
         yield

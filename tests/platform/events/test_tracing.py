@@ -10,33 +10,22 @@ import pytest
 from django.core.management import call_command
 from django.db import connections, transaction
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from shop.platform.events import publish
 from shop.platform.events.models import OutboxMessage
+from shop.platform.telemetry.tracing import setup_tracing
 from tests.platform.events.scenario import ParcelPacked
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
-_install_lock = threading.Lock()
-
-
-def sdk_tracer_provider() -> TracerProvider:
-    """The process's SDK provider, installed if none is: the global is set only once."""
-    with _install_lock:
-        if not isinstance(trace.get_tracer_provider(), TracerProvider):
-            trace.set_tracer_provider(TracerProvider())
-    provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
-    return provider
-
 
 @pytest.fixture
 def spans():
+    """Spans finished during the test, from the process's one provider (set up once)."""
     exporter = InMemorySpanExporter()
-    sdk_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))
+    setup_tracing().add_span_processor(SimpleSpanProcessor(exporter))
     yield exporter
     exporter.shutdown()  # the processor stays registered but records nothing more
 

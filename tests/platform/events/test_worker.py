@@ -132,9 +132,9 @@ def test_a_periodic_job_runs_once_per_interval_among_workers(worker_delivers_onl
         return 7
 
     first, second = Worker(), Worker()
-    assert first.run_pass().jobs == {"testing.count_runs": 7}
-    assert second.run_pass().jobs == {}
-    assert Worker().run_pass().jobs == {}
+    assert first.run_pass().jobs["testing.count_runs"] == 7
+    assert "testing.count_runs" not in second.run_pass().jobs
+    assert "testing.count_runs" not in Worker().run_pass().jobs
     lease = JobLease.objects.using("inventory").get(name="testing.count_runs")
     assert lease.next_run_at - timezone.now() > timedelta(minutes=59)
     assert len(runs) == 1
@@ -152,9 +152,10 @@ def test_a_failing_job_is_reported_and_does_not_stop_deliveries(recorders, worke
 
     publish_parcels(1)
 
-    assert "delivered 1, retried 0, parked 0, re-streamed 0; jobs: testing.broken (failed)" in (
-        run_worker()
-    )
+    output = run_worker()
+
+    assert "delivered 1, retried 0, parked 0" in output
+    assert "testing.broken (failed)" in output
 
 
 def test_a_job_outside_any_app_database_is_refused(worker_delivers_only):
