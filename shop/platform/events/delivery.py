@@ -111,8 +111,14 @@ def dispatch(message: OutboxMessage) -> None:
         raise failures[0]
 
 
-def deliver(alias: str, message: OutboxMessage) -> Outcome:
-    """Dispatch a message locked by the caller and record the outcome on its row."""
+def deliver(
+    alias: str, message: OutboxMessage, *, stream: streams.BatchAppender | None = None
+) -> Outcome:
+    """Dispatch a message locked by the caller and record the outcome on its row.
+
+    Once delivered, it is appended to the external stream through ``stream`` (shared
+    by a batch) when streaming is enabled, or flagged for a later append.
+    """
     labels = {"producer": message.producer, "name": message.name}
     now = timezone.now()
     try:
@@ -131,7 +137,8 @@ def deliver(alias: str, message: OutboxMessage) -> Outcome:
         (metrics.parked if outcome is Outcome.PARKED else metrics.retried).labels(**labels).inc()
         return outcome
     message.delivered_at = timezone.now()
-    message.stream_pending = streams.enabled() and not streams.append(message)
+    if streams.enabled():
+        message.stream_pending = not (stream or streams.BatchAppender()).append(message)
     message.save(using=alias, update_fields=["delivered_at", "stream_pending"])
     metrics.delivered.labels(**labels).inc()
     return Outcome.DELIVERED
@@ -143,6 +150,7 @@ def deliver_batch(alias: str, *, batch_size: int) -> DeliveryCounts:
     Rows locked by another worker are skipped, so several workers share the outbox.
     """
     counts = DeliveryCounts()
+    stream = streams.BatchAppender()
     with transaction.atomic(using=alias):
         due = (
             OutboxMessage.objects.using(alias)
@@ -155,7 +163,7 @@ def deliver_batch(alias: str, *, batch_size: int) -> DeliveryCounts:
             .order_by("occurred_at")[:batch_size]
         )
         for message in due:
-            counts.count(deliver(alias, message))
+            counts.count(deliver(alias, message, stream=stream))
     return counts
 
 

@@ -66,3 +66,18 @@ def append(message: OutboxMessage) -> bool:
         metrics.stream_append_failures.labels(producer=message.producer).inc()
         return False
     return True
+
+
+class BatchAppender:
+    """Appends for one batch: after a failure, the rest of the batch is only flagged.
+
+    Redis being away then costs one timeout per batch, not one per message.
+    """
+
+    def __init__(self) -> None:
+        self.redis_answers = True
+
+    def append(self, message: OutboxMessage) -> bool:
+        if self.redis_answers:
+            self.redis_answers = append(message)
+        return self.redis_answers
