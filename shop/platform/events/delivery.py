@@ -28,7 +28,6 @@ from shop.platform.events.tracing import handle_span
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
 
 
@@ -65,7 +64,7 @@ class DeliveryCounts:
 
 def max_attempts() -> int:
     """Failed attempts after which a message is parked (``SHOP_EVENTS_MAX_ATTEMPTS``)."""
-    return int(getattr(settings, "SHOP_EVENTS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    return settings.SHOP_EVENTS_MAX_ATTEMPTS
 
 
 def backoff(attempts: int) -> timedelta:

@@ -20,12 +20,11 @@ from shop.platform.events.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 STREAM_PREFIX = "shop.events."
-DEFAULT_MAXLEN = 100_000
 
 
 def enabled() -> bool:
     """Whether delivered events go to Redis too (``REDIS_URL`` is set)."""
-    return bool(getattr(settings, "REDIS_URL", ""))
+    return bool(settings.REDIS_URL)
 
 
 def stream_name(producer: str) -> str:
@@ -53,7 +52,7 @@ def append(message: OutboxMessage) -> bool:
         get_redis_connection("default").xadd(
             stream_name(message.producer),
             envelope_fields(message),
-            maxlen=getattr(settings, "SHOP_EVENTS_STREAM_MAXLEN", DEFAULT_MAXLEN),
+            maxlen=settings.SHOP_EVENTS_STREAM_MAXLEN,
             approximate=True,
         )
     except Exception:

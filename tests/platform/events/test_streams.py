@@ -110,3 +110,17 @@ def test_while_redis_is_away_delivery_goes_on_and_the_stream_catches_up(
 
     assert [entry["event_id"] for entry in entries(redis)] == [str(e) for e in event_ids]
     assert not outbox.filter(stream_pending=True).exists()
+
+
+def test_a_stream_is_trimmed_to_about_its_maximum_length(redis, settings, worker_delivers_only):
+    settings.SHOP_EVENTS_STREAM_MAXLEN = 10
+    with transaction.atomic(using="inventory"):
+        for _ in range(300):
+            publish(ParcelPacked(parcel_id=uuid.uuid4(), weight_grams=1))
+
+    out = io.StringIO()
+    call_command("run_worker", "--once", "--batch-size", "300", stdout=out)
+
+    assert "delivered 300" in out.getvalue()
+    # "MAXLEN ~" trims whole nodes of entries: about the maximum, far below 300.
+    assert 10 <= redis.xlen(STREAM) <= 200
