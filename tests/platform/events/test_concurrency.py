@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -131,11 +133,27 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_no_effect(
     assert workers == {worker.pid, restarted.pid}
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        return response.read().decode()
+
+
 def test_sigterm_stops_a_worker_after_its_current_batch(recorders, worker_delivers_only):
     publish_parcels(30)
-    worker = worker_process("--batch-size", "5", "--poll-interval", "0.1", delay=0.05)
+    port = free_port()
+    worker = worker_process(
+        "--batch-size", "5", "--poll-interval", "0.1", "--metrics-port", str(port), delay=0.05
+    )
     try:
-        wait_for(lambda: len(effects("payments")) >= 1)
+        wait_for(lambda: 30 - undelivered() >= 5)
+        counted = 'shop_events_delivered_total{name="testing.parcel_packed",producer="inventory"}'
+        assert counted in scrape(port)
         worker.send_signal(signal.SIGTERM)
         output, _ = worker.communicate(timeout=60)
     finally:

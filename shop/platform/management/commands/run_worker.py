@@ -3,6 +3,7 @@ import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from prometheus_client import start_http_server
 
 from shop.platform.worker import PassReport, Worker
 
@@ -46,6 +47,14 @@ class Command(BaseCommand):
             help="Seconds to wait after a pass that found nothing to deliver (default 1).",
         )
 
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=0,
+            metavar="P",
+            help="Serve this worker's Prometheus metrics on port P (default: not served).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             worker = Worker(batch_size=options["batch_size"])
@@ -63,6 +72,12 @@ class Command(BaseCommand):
             report(worker.run_pass())
             return
 
+        if options["metrics_port"]:
+            try:
+                start_http_server(options["metrics_port"])
+            except OSError as exc:
+                port = options["metrics_port"]
+                raise CommandError(f"cannot serve metrics on port {port}: {exc}") from exc
         stop = threading.Event()
         previous = {}
         if threading.current_thread() is threading.main_thread():
