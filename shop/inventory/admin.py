@@ -55,6 +55,9 @@ class StockInline(admin.StackedInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     @admin.display(description="available")
     def available(self, stock: Stock) -> int:
         return stock.available
@@ -105,10 +108,6 @@ class ProductAdmin(admin.ModelAdmin):
         )
         # The admin goes on to log and redirect to the row the service created.
         obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # The stock inline is read-only; stock changes only through services.
-        form.save_m2m()
 
     @admin.display(description="price")
     def price(self, product: Product) -> str:
