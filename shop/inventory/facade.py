@@ -23,7 +23,9 @@ class InventoryFacade:
         self, *, order_id: UUID, lines: Sequence[StockLine], ttl: timedelta | None = None
     ) -> Reservation:
         reservation = services.reserve_stock(
-            order_id=order_id, lines=lines, ttl=ttl or services.DEFAULT_RESERVATION_TTL
+            order_id=order_id,
+            lines=lines,
+            ttl=services.DEFAULT_RESERVATION_TTL if ttl is None else ttl,
         )
         return _as_reservation(*reservation)
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
 from contracts.inventory import ReservationState
 
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+SKU_HELP = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit."
+
 
 class Product(models.Model):
     """A sellable item of the catalog; its price is in the currency's minor units."""
 
-    sku = models.CharField("SKU", max_length=64, unique=True)
+    sku = models.CharField(
+        "SKU",
+        max_length=64,
+        unique=True,
+        validators=[RegexValidator(SKU_PATTERN, SKU_HELP)],
+        help_text=SKU_HELP,
+    )
     name = models.CharField(max_length=200)
     price_minor = models.BigIntegerField("price (minor units)")
     currency = models.CharField(max_length=3)

@@ -11,6 +11,7 @@ entries instead would let exactly that slow reader put the old figure back.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,7 +22,7 @@ from django.db.models import QuerySet
 
 from contracts.common import Money
 from contracts.inventory import Product as CatalogProduct
-from shop.inventory.models import Product, Reservation, ReservationLine
+from shop.inventory.models import SKU_PATTERN, Product, Reservation, ReservationLine
 
 ENTRY_TIMEOUT = 300
 """Seconds an entry lives; bounds staleness if an invalidation was lost to an outage."""
@@ -29,6 +30,7 @@ VERSION_TIMEOUT = 86_400
 _PREFIX = "inventory:v1"
 _CATALOG = "*catalog"
 _ABSENT = "absent"  # cached answer for an unknown or inactive SKU
+_SKU = re.compile(SKU_PATTERN)
 
 
 def as_catalog_product(product: Product) -> CatalogProduct:
@@ -54,7 +56,8 @@ def product_with_stock(*, sku: str) -> Product:
 
 def active_products(*, skus: Iterable[str]) -> dict[str, CatalogProduct]:
     """The active products among ``skus`` by SKU, from the cache where it has them."""
-    wanted = sorted(set(skus))
+    # A string that cannot be a SKU never reaches the cache or the database.
+    wanted = sorted({sku for sku in skus if _SKU.match(sku)})
     if not wanted:
         return {}
     versions = _versions([_version_key(sku) for sku in wanted])

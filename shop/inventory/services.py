@@ -8,6 +8,7 @@ the catalog cache after it commits.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -32,7 +33,14 @@ from contracts.inventory import (
 )
 from shop.inventory import selectors
 from shop.inventory.currencies import is_currency
-from shop.inventory.models import Product, Reservation, ReservationLine, Stock
+from shop.inventory.models import (
+    SKU_HELP,
+    SKU_PATTERN,
+    Product,
+    Reservation,
+    ReservationLine,
+    Stock,
+)
 from shop.platform.events import publish
 
 DB = "inventory"
@@ -56,6 +64,8 @@ def create_product(
         raise ValueError("price, stock and threshold must not be negative")
     if not is_currency(currency):
         raise ValueError(f"{currency!r} is not an ISO 4217 currency")
+    if not re.match(SKU_PATTERN, sku):
+        raise ValueError(f"{sku!r} is not a valid SKU: {SKU_HELP}")
     try:
         with transaction.atomic(using=DB):
             product = Product.objects.create(
@@ -320,4 +330,5 @@ def _stock_lines(lines: Iterable[ReservationLine]) -> tuple[StockLine, ...]:
 
 def _forget_on_commit(skus: Iterable[str]) -> None:
     skus = list(skus)
-    transaction.on_commit(lambda: selectors.forget_products(skus), using=DB)
+    # robust: a cache failure after commit must not turn a done change into an error.
+    transaction.on_commit(lambda: selectors.forget_products(skus), using=DB, robust=True)

@@ -78,7 +78,9 @@ def test_anyone_gets_a_product_by_sku(anonymous, make_product):
     }
 
 
-@pytest.mark.parametrize("sku", ["NO-SUCH-SKU", "OLD-TEE"], ids=["unknown", "inactive"])
+@pytest.mark.parametrize(
+    "sku", ["NO-SUCH-SKU", "OLD-TEE", "not%20a%20sku"], ids=["unknown", "inactive", "malformed"]
+)
 def test_a_product_outside_the_catalog_is_not_found(anonymous, make_product, sku):
     make_product("OLD-TEE", active=False)
 

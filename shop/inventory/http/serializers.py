@@ -11,8 +11,8 @@ from rest_framework import serializers
 from contracts.inventory import Product
 from shop.inventory.currencies import AmountNotRepresentable, is_currency, to_minor_units
 from shop.inventory.currencies import to_decimal_string as money_string
+from shop.inventory.models import SKU_HELP, SKU_PATTERN
 
-SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 MAX_STOCK = 1_000_000_000
 
 
@@ -58,9 +58,7 @@ class ProductSerializer(serializers.Serializer):
 class ProductCreateSerializer(serializers.Serializer):
     sku = serializers.RegexField(
         SKU_PATTERN,
-        error_messages={
-            "invalid": "Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit."
-        },
+        error_messages={"invalid": f"Use {SKU_HELP}"},
     )
     name = serializers.CharField(max_length=200)
     price = PriceSerializer()
