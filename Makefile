@@ -26,7 +26,9 @@ format: setup
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
-# The production stack: PostgreSQL and Redis, started when they are not running.
+# The production stack: PostgreSQL and Redis, started when they are not running;
+# promtool, installed when missing, for the alerting rules' tests.
 test: setup lint
 	@scripts/services
+	@scripts/tools
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) .venv/bin/pytest $(PYTEST_ARGS)

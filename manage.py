@@ -9,6 +9,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
     from django.core.management import execute_from_command_line
 
+    from shop.platform.telemetry.tracing import setup_tracing
+
+    # Commands that serve or work (runserver, run_worker) are traced like the web.
+    setup_tracing()
     execute_from_command_line(sys.argv)
 
 

@@ -6,6 +6,7 @@ start without a real ``SECRET_KEY``.
 """
 
 import os
+import tomllib
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -28,6 +29,11 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 SHOP_ENV = os.environ.get("SHOP_ENV", "development")
+# The build that runs (an image tag, a commit), as traces name it.
+SHOP_VERSION = (
+    os.environ.get("SHOP_VERSION")
+    or tomllib.loads((BASE_DIR / "pyproject.toml").read_text())["project"]["version"]
+)
 DEBUG = env_bool("DEBUG", SHOP_ENV == "development")
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-never-used-in-production"
@@ -55,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, even one made by a later middleware, carries X-Request-ID.
+    "shop.platform.telemetry.middleware.RequestIdMiddleware",
+    "shop.platform.telemetry.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,13 +169,27 @@ SHOP_BINDINGS = {
     "contracts.orders.OrdersService": "shop.orders.facade.OrdersFacade",
 }
 
+# Signs the payment provider's webhooks (HMAC-SHA256); production sets its own.
+PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", "whsec_development_only")
+
 # Deliver events in-process right after commit (development, tests); the outbox is
 # the record either way, and the worker delivers whatever this did not.
 SHOP_EVENTS_DELIVER_ON_COMMIT = env_bool("SHOP_EVENTS_DELIVER_ON_COMMIT", SHOP_ENV != "production")
 
+# One JSON object per line on stderr, with the request id and the trace and span ids.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "shop.platform.telemetry.logging.RequestContextFilter"}},
+    "formatters": {"json": {"()": "shop.platform.telemetry.logging.json_formatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's loggers keep no text handlers of their own: they propagate to the root.
+    "loggers": {"django": {"level": "INFO"}, "django.server": {"level": "INFO"}},
 }

@@ -1,4 +1,8 @@
-"""WSGI entry point."""
+"""WSGI entry point.
+
+Each worker process of a pre-forking server imports this module after it is forked
+(granian always; gunicorn unless ``preload_app``), so tracing is set up per worker.
+"""
 
 import os
 
@@ -6,4 +10,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 
+from shop.platform.telemetry.tracing import setup_tracing
+
+# Before the application is built: the Django instrumentation adds its middleware.
+setup_tracing()
 application = get_wsgi_application()

@@ -5,24 +5,47 @@ from __future__ import annotations
 from uuid import UUID
 
 from contracts.common import Money
-from contracts.payments import Payment
+from contracts.payments import Payment, PaymentStatus
+from shop.payments import models, selectors, services
+
+
+def to_contract(payment: models.Payment) -> Payment:
+    """The contract DTO of a payment row."""
+    return Payment(
+        order_id=payment.order_id,
+        status=PaymentStatus(payment.status),
+        amount=Money(payment.amount_minor, payment.currency),
+        captured_minor=payment.captured_minor,
+        refunded_minor=payment.refunded_minor,
+        provider=payment.provider,
+        provider_reference=payment.provider_reference or None,
+        decline_reason=payment.decline_reason or None,
+    )
 
 
 class PaymentsFacade:
+    """Payments as other apps see it: one payment per order, every call idempotent."""
+
     def supported_payment_methods(self) -> frozenset[str]:
-        raise NotImplementedError
+        return services.supported_payment_methods()
 
     def authorize(self, *, order_id: UUID, amount: Money, payment_method: str) -> Payment:
-        raise NotImplementedError
+        return to_contract(
+            services.authorize_payment(
+                order_id=order_id, amount=amount, payment_method=payment_method
+            )
+        )
 
     def capture(self, *, order_id: UUID) -> Payment:
-        raise NotImplementedError
+        return to_contract(services.capture_payment(order_id=order_id))
 
     def void(self, *, order_id: UUID) -> Payment | None:
-        raise NotImplementedError
+        payment = services.void_payment(order_id=order_id)
+        return None if payment is None else to_contract(payment)
 
     def refund(self, *, order_id: UUID, amount_minor: int | None = None) -> Payment:
-        raise NotImplementedError
+        return to_contract(services.refund_payment(order_id=order_id, amount_minor=amount_minor))
 
     def get(self, *, order_id: UUID) -> Payment | None:
-        raise NotImplementedError
+        payment = selectors.payment_for_order(order_id=order_id)
+        return None if payment is None else to_contract(payment)

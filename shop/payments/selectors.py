@@ -1,1 +1,26 @@
-"""Read-only queries over payments's tables."""
+"""Read-only queries over the payments app's tables."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from shop.payments import conf
+from shop.payments.models import Payment
+
+
+def payment_for_order(*, order_id: UUID) -> Payment | None:
+    return Payment.objects.filter(order_id=order_id).first()
+
+
+def unanswered_payments() -> QuerySet[Payment]:
+    """Payments whose last provider call went unanswered long enough ago to ask about it."""
+    now = timezone.now()
+    return (
+        Payment.objects.exclude(pending_operation="")
+        .filter(pending_since__lte=now - conf.resolve_after())
+        .filter(Q(in_flight_until__isnull=True) | Q(in_flight_until__lte=now))
+        .order_by("pending_since")
+    )

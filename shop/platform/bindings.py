@@ -55,8 +55,14 @@ def resolve_target(path: str) -> Any:
 def call_through_binding(
     contract: str, method: str, call: Callable[..., Any], args: tuple, kwargs: dict
 ) -> Any:
-    """Every call through a binding passes here."""
-    return call(*args, **kwargs)
+    """Every call through a binding passes here: traced as a span named ``contract``
+    (``inventory.reserve``) and timed, by contract, method and outcome."""
+    # Imported here: telemetry pulls in OpenTelemetry and Prometheus, which the
+    # configuration-time users of this module (settings checks) do not need.
+    from shop.platform.telemetry.calls import observe_binding_call
+
+    with observe_binding_call(contract, method):
+        return call(*args, **kwargs)
 
 
 class BindingProxy:

@@ -1,0 +1,108 @@
+"""Request middleware: the request id, and the HTTP metrics and access log line."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from shop.platform.telemetry.logging import current_request_id
+from shop.platform.telemetry.metrics import (
+    HTTP_EXCEPTIONS,
+    HTTP_REQUEST_DURATION,
+    HTTP_REQUESTS,
+)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+UNMATCHED_ROUTE = "unmatched"
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Probes and scrapes arrive every few seconds; their access lines would bury the rest.
+QUIET_ROUTES = frozenset({"healthz", "readyz", "metrics"})
+
+access_log = logging.getLogger("shop.access")
+
+
+def request_id_for(request: HttpRequest) -> str:
+    """The client's ``X-Request-ID`` when it is sane (1-128 of ``[A-Za-z0-9._-]``), else a
+    new one; anything else a client sends would end up verbatim in logs and headers."""
+    offered = request.headers.get(REQUEST_ID_HEADER, "")
+    if SANE_REQUEST_ID.fullmatch(offered):
+        return offered
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Give each request an id, visible to every log line, echoed on every response.
+
+    Installed first, so that responses made by any later middleware or by Django's
+    error handling (404, 500, problem responses) carry the header as well.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.request_id = request_id_for(request)
+        token = current_request_id.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response[REQUEST_ID_HEADER] = request.request_id
+        return response
+
+
+def route_of(request: HttpRequest) -> str:
+    """The route template that matched (``api/v1/products/<str:sku>/``), never the raw
+    path: labels must stay few."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.route:
+        return UNMATCHED_ROUTE
+    return match.route
+
+
+def method_of(request: HttpRequest) -> str:
+    """The request method, or ``OTHER`` for methods a client made up."""
+    return request.method if request.method in KNOWN_METHODS else "OTHER"
+
+
+class RequestMetricsMiddleware:
+    """Count and time each request by route template, method and status, and log one
+    access line for it (not for probes and scrapes that succeed)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration = time.perf_counter() - started
+        route, method, status = route_of(request), method_of(request), response.status_code
+        HTTP_REQUESTS.labels(route, method, status).inc()
+        HTTP_REQUEST_DURATION.labels(route, method, status).observe(duration)
+        if route in QUIET_ROUTES and status < 400:
+            return response
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            status,
+            extra={
+                "http_method": request.method,
+                "http_route": route,
+                "http_path": request.path,
+                "http_status": status,
+                "duration_ms": round(duration * 1000, 3),
+            },
+        )
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        HTTP_EXCEPTIONS.labels(
+            route_of(request), method_of(request), type(exception).__name__
+        ).inc()

@@ -1,0 +1,101 @@
+"""The process's OpenTelemetry tracer provider and the libraries it instruments.
+
+Export follows the standard ``OTEL_*`` variables and is off when none is set; spans
+are still made, so log lines carry trace and span ids either way.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+
+from django.conf import settings
+from opentelemetry import trace
+from opentelemetry.instrumentation.django import DjangoInstrumentor
+from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+from opentelemetry.instrumentation.redis import RedisInstrumentor
+from opentelemetry.sdk.resources import (
+    DEPLOYMENT_ENVIRONMENT,
+    SERVICE_NAME,
+    SERVICE_VERSION,
+    Resource,
+)
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+)
+
+# Probes and scrapes arrive every few seconds and would drown the real traces.
+UNTRACED_URLS = "healthz,readyz,metrics"
+
+_lock = threading.Lock()
+_provider: TracerProvider | None = None
+
+
+def setup_tracing() -> TracerProvider:
+    """Install the tracer provider and instrument Django, psycopg and Redis, once.
+
+    Call it in each process that serves or works (after a pre-forking server has
+    forked, before the WSGI/ASGI application is built); later calls return the
+    provider already installed. Tests may add span processors to it.
+    """
+    global _provider
+    with _lock:
+        if _provider is not None:
+            return _provider
+        provider = TracerProvider(resource=service_resource())
+        exporter = span_exporter(os.environ)
+        if exporter is not None:
+            provider.add_span_processor(BatchSpanProcessor(exporter))
+        trace.set_tracer_provider(provider)
+        DjangoInstrumentor().instrument(
+            tracer_provider=provider,
+            excluded_urls=os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", UNTRACED_URLS),
+        )
+        PsycopgInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
+        RedisInstrumentor().instrument(tracer_provider=provider)
+        _provider = provider
+        return provider
+
+
+def service_resource() -> Resource:
+    """Who emits the spans: service name, version and deployment environment.
+
+    ``OTEL_SERVICE_NAME`` renames the service; ``OTEL_RESOURCE_ATTRIBUTES`` adds more.
+    """
+    return Resource.create(
+        {
+            SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", "shop"),
+            SERVICE_VERSION: settings.SHOP_VERSION,
+            DEPLOYMENT_ENVIRONMENT: settings.SHOP_ENV,
+        }
+    )
+
+
+def span_exporter(environ: Mapping[str, str] = os.environ) -> SpanExporter | None:
+    """The exporter the ``OTEL_*`` variables ask for; ``None`` when they ask for none.
+
+    ``OTEL_TRACES_EXPORTER`` chooses ``otlp`` (HTTP/protobuf), ``console`` or ``none``;
+    unset, OTLP is used as soon as an OTLP endpoint is configured.
+    """
+    if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return None
+    choice = environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    if not choice:
+        has_endpoint = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+        )
+        choice = "otlp" if has_endpoint else "none"
+    if choice == "none":
+        return None
+    if choice == "console":
+        return ConsoleSpanExporter()
+    if choice == "otlp":
+        # Imported only when used: the exporter pulls in requests and protobuf.
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter()
+    raise ValueError(f"OTEL_TRACES_EXPORTER={choice!r}: expected otlp, console or none")
