@@ -42,6 +42,7 @@ from shop.inventory.models import (
     Stock,
 )
 from shop.platform.events import publish
+from shop.platform.telemetry.metrics import count_stockout
 
 DB = "inventory"
 DEFAULT_RESERVATION_TTL = timedelta(minutes=15)
@@ -268,6 +269,7 @@ def _raise_for_short_lines(short: list[str]) -> None:
     unknown = [sku for sku in short if sku not in known]
     if unknown:
         raise UnknownProducts(unknown)
+    count_stockout()
     raise InsufficientStock(short)
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from prometheus_client import REGISTRY
 
 from contracts.inventory import (
     InsufficientStock,
@@ -29,6 +30,10 @@ inventory = InventoryFacade()
 def stock_of(sku: str) -> tuple[int, int]:
     stock = Stock.objects.get(product_id=sku)
     return stock.on_hand, stock.reserved
+
+
+def stockouts() -> float:
+    return REGISTRY.get_sample_value("shop_stockouts_total") or 0.0
 
 
 def events(name: str) -> list[dict]:
@@ -70,6 +75,7 @@ def test_a_short_line_reserves_nothing_and_names_every_short_sku(make_product):
     make_product("CAP-NAVY", stock=1)
     make_product("MUG-LOGO", stock=0)
     order_id = uuid.uuid4()
+    stockouts_before = stockouts()
 
     with pytest.raises(InsufficientStock) as raised:
         inventory.reserve(
@@ -82,6 +88,7 @@ def test_a_short_line_reserves_nothing_and_names_every_short_sku(make_product):
         )
 
     assert raised.value.skus == ("CAP-NAVY", "MUG-LOGO")
+    assert stockouts() == stockouts_before + 1
     assert stock_of("TEE-BLACK-M") == (10, 0)
     assert inventory.get_reservation(order_id=order_id) is None
     assert events("inventory.stock_reserved") == []
