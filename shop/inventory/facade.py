@@ -29,6 +29,9 @@ class InventoryFacade:
         )
         return _as_reservation(*reservation)
 
+    def hold(self, *, order_id: UUID) -> Reservation:
+        return _as_reservation(*services.hold_reservation(order_id=order_id))
+
     def commit(self, *, order_id: UUID) -> Reservation:
         return _as_reservation(*services.commit_reservation(order_id=order_id))
 

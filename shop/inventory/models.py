@@ -86,7 +86,8 @@ class Reservation(models.Model):
 
     order_id = models.UUIDField(unique=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.RESERVED)
-    expires_at = models.DateTimeField()
+    # Null once held for a confirmed order: it then ends only by commit or release.
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -173,6 +173,25 @@ def reserve_stock(
     return reservation, saved
 
 
+def hold_reservation(*, order_id: UUID) -> ReservationWithLines:
+    """Keep the reservation until commit or release: it no longer expires. Idempotent.
+
+    Raises ``ReservationNotFound``, or ``ReservationClosed`` if it was released or
+    expired first (the conditional UPDATE waits for a concurrent expiry sweep's lock).
+    """
+    with transaction.atomic(using=DB):
+        Reservation.objects.filter(order_id=order_id, state=ReservationState.RESERVED).update(
+            expires_at=None, updated_at=timezone.now()
+        )
+        found = selectors.reservation_with_lines(order_id=order_id)
+    if found is None:
+        raise ReservationNotFound(order_id)
+    reservation, _ = found
+    if reservation.state in (ReservationState.RELEASED, ReservationState.EXPIRED):
+        raise ReservationClosed(order_id, ReservationState(reservation.state), "hold")
+    return found
+
+
 def commit_reservation(*, order_id: UUID) -> ReservationWithLines:
     """Turn the reservation into a sale: its units leave on-hand. Idempotent.
 

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import connections, transaction
 from django.utils import timezone
 
-from contracts.inventory import ReservationClosed, ReservationState, StockLine
+from contracts.inventory import ReservationClosed, ReservationNotFound, ReservationState, StockLine
 from shop.inventory import services
 from shop.inventory.facade import InventoryFacade
 from shop.inventory.models import Reservation, Stock
@@ -164,4 +164,32 @@ def test_workers_skip_reservations_another_worker_holds(make_product):
     assert inventory.get_reservation(order_id=held).state is ReservationState.RESERVED
     assert reserved() == 2
     assert services.release_expired_reservations() == 1
+    assert reserved() == 0
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_a_held_reservation_outlives_its_expiry_until_committed(make_product):
+    make_product("TEE-BLACK-M", stock=10)
+    order_id = reserve(3, ttl=timedelta(minutes=15))
+
+    held = inventory.hold(order_id=order_id)
+    assert inventory.hold(order_id=order_id) == held
+
+    assert held.expires_at is None
+    assert services.release_expired_reservations(now=timezone.now() + timedelta(days=30)) == 0
+    assert reserved() == 3
+    assert inventory.commit(order_id=order_id).state is ReservationState.COMMITTED
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_an_expired_reservation_cannot_be_held(make_product):
+    make_product("TEE-BLACK-M", stock=10)
+    order_id = reserve(3, ttl=timedelta(minutes=15))
+    expire(order_id)
+    services.release_expired_reservations()
+
+    with pytest.raises(ReservationClosed):
+        inventory.hold(order_id=order_id)
+    with pytest.raises(ReservationNotFound):
+        inventory.hold(order_id=uuid.uuid4())
     assert reserved() == 0
