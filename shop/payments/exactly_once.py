@@ -43,6 +43,7 @@ from shop.payments.models import InteractionOutcome, Operation, Payment, Provide
 from shop.payments.providers import get_provider
 from shop.payments.providers.base import ProviderResult, ProviderTimeout
 from shop.platform.events import publish
+from shop.platform.telemetry.metrics import count_payment
 
 DB = "payments"
 POLL_SECONDS = 0.05
@@ -213,6 +214,7 @@ def record_unanswered(
     with transaction.atomic(using=DB):
         payment = Payment.objects.select_for_update().get(pk=claim.payment_id)
         _append_ledger(payment, operation, claim.key, outcome, str(exc), {}, requested_at, None)
+        transaction.on_commit(lambda: count_payment("no_answer"), using=DB)
         if payment.pending_key == claim.key:
             payment.status = PaymentStatus.UNRESOLVED
             payment.in_flight_until = None
@@ -241,6 +243,8 @@ def record_answer(
             _apply_success(payment, claim, result)
         else:
             _apply_decline(payment, claim, result)
+        metric_outcome = _metric_outcome(claim.operation, result)
+        transaction.on_commit(lambda: count_payment(metric_outcome), using=DB)
         payment.pending_operation = ""
         payment.pending_key = ""
         payment.pending_amount_minor = None
@@ -248,6 +252,23 @@ def record_answer(
         payment.in_flight_until = None
         payment.save(using=DB)
         return payment
+
+
+_SUCCEEDED = {
+    Operation.AUTHORIZE: "authorized",
+    Operation.CAPTURE: "captured",
+    Operation.VOID: "voided",
+    Operation.REFUND: "refunded",
+}
+
+
+def _metric_outcome(operation: Operation, result: ProviderResult | None) -> str:
+    """The label of ``shop_payments_total``: what the provider's answer meant."""
+    if result is None:
+        return "unanswered"
+    if result.succeeded:
+        return _SUCCEEDED[operation]
+    return "declined" if operation == Operation.AUTHORIZE else f"{operation}_failed"
 
 
 def _apply_success(payment: Payment, claim: Claim, result: ProviderResult) -> None:
