@@ -98,9 +98,11 @@ def worker_process(*args: str, delay: float = 0) -> subprocess.Popen:
     )
 
 
-def wait_for(condition, *, timeout: float = 60) -> None:
+def wait_for(condition, *, worker: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
+        if worker.poll() is not None:
+            pytest.fail(f"the worker exited early:\n{worker.stdout.read()}")
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
 
@@ -111,7 +113,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_no_effect(
     parcels = publish_parcels(40)
     worker = worker_process("--batch-size", "10", "--poll-interval", "0.1", delay=0.1)
     try:
-        wait_for(lambda: len(effects("payments")) >= 3)
+        wait_for(lambda: len(effects("payments")) >= 3, worker=worker)
     finally:
         worker.kill()
         worker.wait(timeout=30)
@@ -151,7 +153,7 @@ def test_sigterm_stops_a_worker_after_its_current_batch(recorders, worker_delive
         "--batch-size", "5", "--poll-interval", "0.1", "--metrics-port", str(port), delay=0.05
     )
     try:
-        wait_for(lambda: 30 - undelivered() >= 5)
+        wait_for(lambda: 30 - undelivered() >= 5, worker=worker)
         counted = 'shop_events_delivered_total{name="testing.parcel_packed",producer="inventory"}'
         assert counted in scrape(port)
         worker.send_signal(signal.SIGTERM)

@@ -74,6 +74,7 @@ def test_a_delivered_event_is_appended_to_its_producers_stream(
 
 
 def test_a_consumer_group_follows_the_stream(redis, recorders, settings):
+    settings.SHOP_EVENTS_DELIVER_ON_COMMIT = True
     redis.xgroup_create(STREAM, "billing", id="0", mkstream=True)
     event_id, _ = publish_parcel()  # delivered in-process after commit
 
