@@ -17,6 +17,7 @@ from django.utils import timezone
 from shop.inventory import services
 from shop.inventory.currencies import is_currency, to_decimal_string
 from shop.inventory.models import Product, Reservation, ReservationLine, Stock
+from shop.platform.admin import ReadOnlyAdmin
 
 
 class ProductForm(forms.ModelForm):
@@ -179,7 +180,7 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(ReadOnlyAdmin):
     """Reservations are a record of what orders did: read-only here."""
 
     list_display = ["order_id", "state", "expires_at", "created_at", "updated_at"]
@@ -189,12 +190,3 @@ class ReservationAdmin(admin.ModelAdmin):
     inlines = [ReservationLineInline]
     fields = ["order_id", "state", "expires_at", "created_at", "updated_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

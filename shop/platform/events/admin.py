@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from shop.platform.admin import ReadOnlyAdmin
 from shop.platform.events.delivery import redrive
 from shop.platform.events.models import OUTBOX_PROXIES, OutboxMessage
 
@@ -37,7 +38,7 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     """Read-only view of one app database's outbox (``alias``)."""
 
     alias: str
@@ -59,15 +60,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).using(self.alias)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_redrive_permission(self, request: HttpRequest) -> bool:
         opts = self.opts
