@@ -39,7 +39,7 @@ class Reservation:
     order_id: UUID
     state: ReservationState
     lines: tuple[StockLine, ...]
-    expires_at: datetime
+    expires_at: datetime | None  # None once held for a confirmed order
 
 
 class InventoryError(Exception):
@@ -128,6 +128,14 @@ class InventoryService(Protocol):
         Raises ``InsufficientStock`` naming the short SKUs, ``UnknownProducts``, or
         ``ReservationClosed`` if the order's reservation already ended. Idempotent per
         order id: a second call returns the existing reservation.
+        """
+        ...
+
+    def hold(self, *, order_id: UUID) -> Reservation:
+        """Keep the reservation until it is committed or released: it no longer expires.
+
+        Called when the order is confirmed. Idempotent. Raises ``ReservationNotFound``,
+        or ``ReservationClosed`` if it was released or expired first.
         """
         ...
 

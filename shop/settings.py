@@ -175,6 +175,10 @@ PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", "whsec_devel
 # Deliver events in-process right after commit (development, tests); the outbox is
 # the record either way, and the worker delivers whatever this did not.
 SHOP_EVENTS_DELIVER_ON_COMMIT = env_bool("SHOP_EVENTS_DELIVER_ON_COMMIT", SHOP_ENV != "production")
+# The worker parks an event after this many failed deliveries (see docs/events.md).
+SHOP_EVENTS_MAX_ATTEMPTS = int(os.environ.get("SHOP_EVENTS_MAX_ATTEMPTS", "8"))
+# Delivered events are appended to Redis Streams trimmed to about this many entries.
+SHOP_EVENTS_STREAM_MAXLEN = int(os.environ.get("SHOP_EVENTS_STREAM_MAXLEN", "100000"))
 
 # One JSON object per line on stderr, with the request id and the trace and span ids.
 LOGGING = {

@@ -7,31 +7,63 @@ from datetime import timedelta
 from uuid import UUID
 
 from contracts.common import Money
-from contracts.inventory import Product, Reservation, StockLine
+from contracts.inventory import Product, Reservation, ReservationState, StockLine
+from shop.inventory import selectors, services
+from shop.inventory.models import Reservation as ReservationRow
+from shop.inventory.models import ReservationLine
 
 
 class InventoryFacade:
+    """Inventory as other apps see it: contract DTOs in and out, contract errors raised."""
+
     def get_products(self, *, skus: Sequence[str]) -> dict[str, Product]:
-        raise NotImplementedError
+        return selectors.active_products(skus=skus)
 
     def reserve(
         self, *, order_id: UUID, lines: Sequence[StockLine], ttl: timedelta | None = None
     ) -> Reservation:
-        raise NotImplementedError
+        reservation = services.reserve_stock(
+            order_id=order_id,
+            lines=lines,
+            ttl=services.DEFAULT_RESERVATION_TTL if ttl is None else ttl,
+        )
+        return _as_reservation(*reservation)
+
+    def hold(self, *, order_id: UUID) -> Reservation:
+        return _as_reservation(*services.hold_reservation(order_id=order_id))
 
     def commit(self, *, order_id: UUID) -> Reservation:
-        raise NotImplementedError
+        return _as_reservation(*services.commit_reservation(order_id=order_id))
 
     def release(self, *, order_id: UUID) -> Reservation | None:
-        raise NotImplementedError
+        released = services.release_reservation(order_id=order_id)
+        return None if released is None else _as_reservation(*released)
 
     def get_reservation(self, *, order_id: UUID) -> Reservation | None:
-        raise NotImplementedError
+        found = selectors.reservation_with_lines(order_id=order_id)
+        return None if found is None else _as_reservation(*found)
 
     def create_product(
         self, *, sku: str, name: str, price: Money, stock: int, low_stock_threshold: int = 5
     ) -> Product:
-        raise NotImplementedError
+        product = services.create_product(
+            sku=sku,
+            name=name,
+            price_minor=price.amount_minor,
+            currency=price.currency,
+            stock=stock,
+            low_stock_threshold=low_stock_threshold,
+        )
+        return selectors.as_catalog_product(product)
 
     def restock(self, *, sku: str, quantity: int) -> Product:
-        raise NotImplementedError
+        return selectors.as_catalog_product(services.restock(sku=sku, quantity=quantity))
+
+
+def _as_reservation(reservation: ReservationRow, lines: Sequence[ReservationLine]) -> Reservation:
+    return Reservation(
+        order_id=reservation.order_id,
+        state=ReservationState(reservation.state),
+        lines=tuple(StockLine(sku=line.sku, quantity=line.quantity) for line in lines),
+        expires_at=reservation.expires_at,
+    )

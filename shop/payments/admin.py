@@ -9,17 +9,7 @@ from django.http import HttpRequest
 from contracts.payments import PaymentError
 from shop.payments import services
 from shop.payments.models import Payment, ProviderInteraction, ReceivedProviderEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from shop.platform.admin import ReadOnlyAdmin
 
 
 class ProviderInteractionInline(admin.TabularInline):

@@ -10,3 +10,4 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         # Each app declares its subscriptions in handlers.py.
         autodiscover_modules("handlers")
+        from shop.platform.events import checks  # noqa: F401  (registers the system checks)

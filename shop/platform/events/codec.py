@@ -25,6 +25,9 @@ def encode(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):
+        if value.tzinfo is None:
+            # A naive time means different instants to producer and consumer.
+            raise PayloadError(f"{value!r} has no time zone")
         return value.isoformat()
     if isinstance(value, tuple | list | frozenset | set):
         return [encode(item) for item in value]
@@ -80,8 +83,11 @@ def _decode(tp: Any, data: Any, where: str) -> Any:
         if tp is UUID:
             return UUID(data)
         if tp is datetime:
-            return datetime.fromisoformat(data)
-    except (TypeError, ValueError) as exc:
+            moment = datetime.fromisoformat(data)
+            if moment.tzinfo is None:
+                raise ValueError(f"{data!r} has no time zone")
+            return moment
+    except (TypeError, ValueError, AttributeError) as exc:
         raise PayloadError(f"{where}: {exc}") from exc
     if tp in (int, str, bool, float):
         if type(data) is not tp:

@@ -1,27 +1,89 @@
-"""Delivering outbox messages to their subscribers, each applied at most once."""
+"""Delivering outbox messages to their subscribers, each applied at most once.
+
+A message is delivered while its outbox row is locked (``FOR UPDATE SKIP LOCKED``),
+so one process at a time works on it. Each subscriber applies it in its own
+transaction on its app's database, recording the event id in its inbox; a crash
+before the outbox row is marked delivered means the message comes again, and the
+inbox turns the repeat into a no-op. Delivery is at least once, effects exactly once.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from shop.platform.events.codec import decode
+from shop.platform.events import metrics, streams
+from shop.platform.events.codec import PayloadError, decode
 from shop.platform.events.models import InboxMessage, OutboxMessage
 from shop.platform.events.subscriptions import Subscription, subscriptions_for
+from shop.platform.events.tracing import handle_span
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    RETRIED = "retried"
+    PARKED = "parked"
+
+
+@dataclass
+class DeliveryCounts:
+    """What one pass over an outbox did."""
+
+    delivered: int = 0
+    retried: int = 0
+    parked: int = 0
+    streamed: int = 0
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+    def __add__(self, other: DeliveryCounts) -> DeliveryCounts:
+        return DeliveryCounts(
+            self.delivered + other.delivered,
+            self.retried + other.retried,
+            self.parked + other.parked,
+            self.streamed + other.streamed,
+        )
+
+    @property
+    def total(self) -> int:
+        return self.delivered + self.retried + self.parked + self.streamed
+
+
+def max_attempts() -> int:
+    """Failed attempts after which a message is parked (``SHOP_EVENTS_MAX_ATTEMPTS``)."""
+    return settings.SHOP_EVENTS_MAX_ATTEMPTS
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next attempt after ``attempts`` failures: 2s, 4s, 8s… 10 min."""
+    return min(timedelta(seconds=2**attempts), MAX_BACKOFF)
 
 
 def apply(subscription: Subscription, message: OutboxMessage) -> bool:
     """Apply one message with one subscriber; ``False`` if it was already applied."""
+    if message.version != subscription.event_type.version:
+        raise PayloadError(
+            f"{subscription.key} applies {message.name} v{subscription.event_type.version}, "
+            f"not v{message.version}"
+        )
     event = decode(subscription.event_type, message.payload)
-    with transaction.atomic(using=subscription.app):
+    with (
+        handle_span(message.name, message.traceparent, subscription.key),
+        transaction.atomic(using=subscription.app),
+    ):
         try:
             with transaction.atomic(using=subscription.app):
                 InboxMessage.objects.using(subscription.app).create(
@@ -48,12 +110,15 @@ def dispatch(message: OutboxMessage) -> None:
         raise failures[0]
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(2**attempts, 600))
+def deliver(
+    alias: str, message: OutboxMessage, *, stream: streams.BatchAppender | None = None
+) -> Outcome:
+    """Dispatch a message locked by the caller and record the outcome on its row.
 
-
-def deliver(alias: str, message: OutboxMessage) -> bool:
-    """Dispatch a locked message and record the outcome on it; ``True`` if delivered."""
+    Once delivered, it is appended to the external stream through ``stream`` (shared
+    by a batch) when streaming is enabled, or flagged for a later append.
+    """
+    labels = {"producer": message.producer, "name": message.name}
     now = timezone.now()
     try:
         dispatch(message)
@@ -61,15 +126,65 @@ def deliver(alias: str, message: OutboxMessage) -> bool:
         message.attempts += 1
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         message.next_attempt_at = now + backoff(message.attempts)
-        if message.attempts >= MAX_ATTEMPTS:
+        outcome = Outcome.RETRIED
+        if message.attempts >= max_attempts():
             message.parked_at = now
+            outcome = Outcome.PARKED
         message.save(
             using=alias, update_fields=["attempts", "last_error", "next_attempt_at", "parked_at"]
         )
-        return False
-    message.delivered_at = now
-    message.save(using=alias, update_fields=["delivered_at"])
-    return True
+        (metrics.parked if outcome is Outcome.PARKED else metrics.retried).labels(**labels).inc()
+        return outcome
+    message.delivered_at = timezone.now()
+    if streams.enabled():
+        message.stream_pending = not (stream or streams.BatchAppender()).append(message)
+    message.save(using=alias, update_fields=["delivered_at", "stream_pending"])
+    metrics.delivered.labels(**labels).inc()
+    return Outcome.DELIVERED
+
+
+def deliver_batch(alias: str, *, batch_size: int) -> DeliveryCounts:
+    """Deliver up to ``batch_size`` due messages of ``alias``'s outbox, oldest first.
+
+    Rows locked by another worker are skipped, so several workers share the outbox.
+    """
+    counts = DeliveryCounts()
+    stream = streams.BatchAppender()
+    with transaction.atomic(using=alias):
+        due = (
+            OutboxMessage.objects.using(alias)
+            .select_for_update(skip_locked=True)
+            .filter(
+                delivered_at__isnull=True,
+                parked_at__isnull=True,
+                next_attempt_at__lte=timezone.now(),
+            )
+            .order_by("occurred_at")[:batch_size]
+        )
+        for message in due:
+            counts.count(deliver(alias, message, stream=stream))
+    return counts
+
+
+def stream_pending_batch(alias: str, *, batch_size: int) -> int:
+    """Append delivered messages whose stream append failed; how many succeeded."""
+    if not streams.enabled():
+        return 0
+    appended = 0
+    with transaction.atomic(using=alias):
+        pending = (
+            OutboxMessage.objects.using(alias)
+            .select_for_update(skip_locked=True)
+            .filter(stream_pending=True)
+            .order_by("occurred_at")[:batch_size]
+        )
+        for message in pending:
+            if not streams.append(message):
+                break  # Redis is still away; the next pass tries again.
+            message.stream_pending = False
+            message.save(using=alias, update_fields=["stream_pending"])
+            appended += 1
+    return appended
 
 
 def deliver_one(alias: str, event_id: UUID) -> None:
@@ -87,3 +202,15 @@ def deliver_one(alias: str, event_id: UUID) -> None:
     except Exception:
         # The outbox still holds the message; the worker delivers it later.
         logger.exception("in-process delivery of %s failed", event_id)
+
+
+def redrive(alias: str, event_ids: Iterable[UUID]) -> int:
+    """Give parked messages of ``alias``'s outbox a fresh series of attempts, now.
+
+    Returns how many were parked and are now due again; others are left alone.
+    """
+    return (
+        OutboxMessage.objects.using(alias)
+        .filter(event_id__in=list(event_ids), parked_at__isnull=False, delivered_at__isnull=True)
+        .update(attempts=0, parked_at=None, next_attempt_at=timezone.now())
+    )

@@ -1,11 +1,16 @@
-"""The outbox and inbox tables. Both exist in every app database (see the router):
-an app's outbox holds what it published, its inbox what it has applied."""
+"""The platform's tables kept in every app database (see the router): an app's
+outbox holds what it published, its inbox what it has applied, and its job leases
+which worker may run the app's periodic jobs next."""
 
 from django.db import models
 
 
 class OutboxMessage(models.Model):
-    """One published event, written in the same transaction as the change it reports."""
+    """One published event, written in the same transaction as the change it reports.
+
+    The row is the event's envelope: id, name, version, producer, occurrence time and
+    W3C ``traceparent`` around the contract dataclass encoded as ``payload``.
+    """
 
     event_id = models.UUIDField(primary_key=True)
     name = models.CharField(max_length=200)
@@ -19,14 +24,21 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField()
     last_error = models.TextField(blank=True, default="")
     parked_at = models.DateTimeField(null=True, blank=True)
+    # Delivered, but the append to the external stream failed: the worker retries it.
+    stream_pending = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["occurred_at"],
                 condition=models.Q(delivered_at__isnull=True, parked_at__isnull=True),
                 name="outbox_undelivered_idx",
-            )
+            ),
+            models.Index(
+                fields=["occurred_at"],
+                condition=models.Q(stream_pending=True),
+                name="outbox_stream_pending_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -48,3 +60,42 @@ class InboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscriber} applied {self.name} {self.event_id}"
+
+
+class JobLease(models.Model):
+    """When a periodic job may next run; claimed by one worker among many."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_run_by = models.CharField(max_length=200, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.name} next at {self.next_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+# The admin shows each app database's outbox under its own name; a proxy per alias
+# gives each its own changelist and permissions (the rows are read ``using`` it).
+class InventoryOutboxMessage(OutboxMessage):
+    class Meta:
+        proxy = True
+        verbose_name = "inventory outbox message"
+
+
+class OrdersOutboxMessage(OutboxMessage):
+    class Meta:
+        proxy = True
+        verbose_name = "orders outbox message"
+
+
+class PaymentsOutboxMessage(OutboxMessage):
+    class Meta:
+        proxy = True
+        verbose_name = "payments outbox message"
+
+
+OUTBOX_PROXIES: dict[str, type[OutboxMessage]] = {
+    "inventory": InventoryOutboxMessage,
+    "orders": OrdersOutboxMessage,
+    "payments": PaymentsOutboxMessage,
+}
+"""The admin's view of the outbox in each app database, by alias."""

@@ -9,43 +9,67 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from contracts.common import DomainEvent
-from shop.platform.events.codec import encode
+from shop.platform.databases import APP_ALIASES
+from shop.platform.events.codec import decode, encode
 from shop.platform.events.models import OutboxMessage
+from shop.platform.events.tracing import current_traceparent, publish_span
 
 
 class EventPublishedOutsideTransaction(RuntimeError):
     """``publish`` was called with no transaction open on the producer's database."""
 
 
-def producer_of(event: DomainEvent) -> str:
-    """The app that publishes ``event``: the contract module that declares it."""
-    module = type(event).__module__
-    if not module.startswith("contracts."):
-        raise TypeError(f"{type(event).__qualname__} is not declared in a contract module")
-    return module.removeprefix("contracts.").split(".", 1)[0]
+def producer_of(event_type: type[DomainEvent] | DomainEvent) -> str:
+    """The app that publishes events of ``event_type``.
+
+    That is the contract module declaring it (``contracts.inventory`` → ``inventory``),
+    unless the class names its producer in a ``producer`` class attribute.
+    """
+    if not isinstance(event_type, type):
+        event_type = type(event_type)
+    producer = getattr(event_type, "producer", None)
+    if producer is None:
+        module = event_type.__module__
+        if not module.startswith("contracts."):
+            raise TypeError(
+                f"{event_type.__qualname__} is not declared in a contract module "
+                "and names no producer"
+            )
+        producer = module.removeprefix("contracts.").split(".", 1)[0]
+    if producer not in APP_ALIASES:
+        raise TypeError(f"{event_type.__qualname__}: {producer!r} is not an app database")
+    return producer
 
 
 def publish(event: DomainEvent) -> uuid.UUID:
     """Record ``event`` in its producer's outbox; it is delivered once this commits.
 
     Must be called inside ``transaction.atomic(using=<producer>)``, so the event and
-    the change it reports commit or roll back together.
+    the change it reports commit or roll back together. Raises
+    ``EventPublishedOutsideTransaction`` otherwise, and ``PayloadError`` for an event
+    that would not decode on the consumer's side.
     """
-    alias = producer_of(event)
+    alias = producer_of(type(event))
     if not connections[alias].in_atomic_block:
         raise EventPublishedOutsideTransaction(
             f"publish({event.name}) needs an open transaction on the {alias!r} database"
         )
-    now = timezone.now()
-    message = OutboxMessage.objects.using(alias).create(
-        event_id=uuid.uuid4(),
-        name=event.name,
-        version=event.version,
-        producer=alias,
-        payload=encode(event),
-        occurred_at=now,
-        next_attempt_at=now,
-    )
+    payload = encode(event)
+    # Fail at the producer, in its transaction, rather than at every consumer later.
+    decode(type(event), payload)
+    with publish_span(event.name) as span:
+        now = timezone.now()
+        message = OutboxMessage.objects.using(alias).create(
+            event_id=uuid.uuid4(),
+            name=event.name,
+            version=event.version,
+            producer=alias,
+            payload=payload,
+            traceparent=current_traceparent(),
+            occurred_at=now,
+            next_attempt_at=now,
+        )
+        span.set_attribute("messaging.message.id", str(message.event_id))
     if settings.SHOP_EVENTS_DELIVER_ON_COMMIT:
         from shop.platform.events.delivery import deliver_one
 

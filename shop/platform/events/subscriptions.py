@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,19 +29,23 @@ _subscriptions: dict[str, list[Subscription]] = defaultdict(list)
 
 
 def subscriber[E: DomainEvent](
-    event_type: type[E],
+    event_type: type[E], *, app: str | None = None
 ) -> Callable[[Callable[[E], None]], Callable[[E], None]]:
     """Declare ``handler`` as applying ``event_type`` in the app that defines it.
 
     The handler runs inside a transaction on its app's database, in which the event
-    id is recorded in the inbox: it applies each event at most once.
+    id is recorded in the inbox: it applies each event at most once. ``app`` names
+    the consuming app for a handler defined outside it (the app's label).
     """
 
     def register(handler: Callable[[E], None]) -> Callable[[E], None]:
-        app_config = apps.get_containing_app_config(handler.__module__)
-        if app_config is None:
-            raise LookupError(f"{handler.__module__} is not inside an installed app")
-        subscription = Subscription(event_type, handler, app_config.label)
+        label = app
+        if label is None:
+            app_config = apps.get_containing_app_config(handler.__module__)
+            if app_config is None:
+                raise LookupError(f"{handler.__module__} is not inside an installed app")
+            label = app_config.label
+        subscription = Subscription(event_type, handler, label)
         registered = _subscriptions[event_type.name]
         if all(s.key != subscription.key for s in registered):
             registered.append(subscription)
@@ -55,3 +60,14 @@ def subscriptions_for(event_name: str) -> tuple[Subscription, ...]:
 
 def all_subscriptions() -> tuple[Subscription, ...]:
     return tuple(s for subs in _subscriptions.values() for s in subs)
+
+
+@contextmanager
+def isolated_subscriptions() -> Iterator[None]:
+    """Subscriptions registered inside the block are forgotten when it ends (tests)."""
+    saved = {name: list(subs) for name, subs in _subscriptions.items()}
+    try:
+        yield
+    finally:
+        _subscriptions.clear()
+        _subscriptions.update(saved)

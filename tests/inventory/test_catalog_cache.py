@@ -1,0 +1,123 @@
+"""Catalog reads come from the cache, and a committed change is never hidden by it."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.db import connections
+from django.test import override_settings
+
+from contracts.inventory import StockLine
+from shop.inventory import selectors
+from shop.inventory.facade import InventoryFacade
+
+# Real commits, so the invalidation hooks run exactly as in production.
+pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
+
+inventory = InventoryFacade()
+
+
+def available(client, sku: str = "TEE-BLACK-M") -> int:
+    return client.get(f"/api/v1/products/{sku}/").json()["available"]
+
+
+def listed_available(client, sku: str = "TEE-BLACK-M") -> int:
+    [product] = [p for p in client.get("/api/v1/products/").json()["results"] if p["sku"] == sku]
+    return product["available"]
+
+
+def test_a_cached_product_is_served_without_the_database(
+    anonymous, make_product, django_assert_num_queries
+):
+    make_product("TEE-BLACK-M", stock=10)
+    assert available(anonymous) == 10
+    assert listed_available(anonymous) == 10
+
+    with django_assert_num_queries(0, using="inventory"):
+        assert available(anonymous) == 10
+        assert listed_available(anonymous) == 10
+        assert inventory.get_products(skus=["TEE-BLACK-M"])["TEE-BLACK-M"].available == 10
+
+
+def test_restocking_shows_the_new_figure_on_the_next_read(anonymous, staff, make_product):
+    make_product("TEE-BLACK-M", stock=10)
+    assert available(anonymous) == 10
+    assert listed_available(anonymous) == 10
+
+    staff.post("/api/v1/products/TEE-BLACK-M/restock/", {"quantity": 5}, format="json")
+
+    assert available(anonymous) == 15
+    assert listed_available(anonymous) == 15
+
+
+def test_reserving_committing_and_releasing_show_on_the_next_read(anonymous, make_product):
+    make_product("TEE-BLACK-M", stock=10)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert available(anonymous) == 10
+
+    inventory.reserve(order_id=first, lines=[StockLine("TEE-BLACK-M", 3)])
+    assert available(anonymous) == 7
+    assert listed_available(anonymous) == 7
+
+    inventory.reserve(order_id=second, lines=[StockLine("TEE-BLACK-M", 2)])
+    inventory.release(order_id=first)
+    assert available(anonymous) == 8
+    assert listed_available(anonymous) == 8
+
+    inventory.commit(order_id=second)
+    assert available(anonymous) == 8
+    assert inventory.get_products(skus=["TEE-BLACK-M"])["TEE-BLACK-M"].available == 8
+
+
+def test_a_new_product_is_found_after_a_cached_miss(anonymous, staff):
+    assert anonymous.get("/api/v1/products/TEE-BLACK-M/").status_code == 404
+    assert anonymous.get("/api/v1/products/").json()["results"] == []
+
+    staff.post(
+        "/api/v1/products/",
+        {
+            "sku": "TEE-BLACK-M",
+            "name": "T-shirt",
+            "price": {"amount": "19.90", "currency": "EUR"},
+            "stock": 4,
+        },
+        format="json",
+    )
+
+    assert available(anonymous) == 4
+    assert listed_available(anonymous) == 4
+
+
+def test_a_slow_reader_cannot_put_an_old_figure_back(make_product):
+    make_product("TEE-BLACK-M", stock=10)
+    # A reader that looked before the change and stores its answer only after it...
+    stale = selectors.active_product(sku="TEE-BLACK-M")
+    entry_keys_before = cache.keys("*inventory:v1:product:TEE-BLACK-M:*")
+    assert entry_keys_before
+
+    inventory.reserve(order_id=uuid.uuid4(), lines=[StockLine("TEE-BLACK-M", 4)])
+    for key in entry_keys_before:
+        cache.set(key, stale, 300)
+
+    # ...writes under the version readers no longer use.
+    assert selectors.active_product(sku="TEE-BLACK-M").available == 6
+
+
+def test_reads_still_work_when_the_cache_is_down(anonymous, make_product):
+    make_product("TEE-BLACK-M", stock=10)
+    down = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.1, "IGNORE_EXCEPTIONS": True},
+        }
+    }
+
+    with override_settings(CACHES=down, DJANGO_REDIS_IGNORE_EXCEPTIONS=True):
+        assert available(anonymous) == 10
+        assert listed_available(anonymous) == 10
+        inventory.reserve(order_id=uuid.uuid4(), lines=[StockLine("TEE-BLACK-M", 1)])
+        assert available(anonymous) == 9
+    connections.close_all()

@@ -1,0 +1,70 @@
+"""The admin shows each app database's outbox and re-drives parked messages."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from shop.platform.databases import APP_ALIASES
+from shop.platform.events import publish
+from shop.platform.events.models import OUTBOX_PROXIES, OutboxMessage
+from tests.platform.events.scenario import ParcelPacked
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+def parcel_messages(count: int) -> list[uuid.UUID]:
+    with transaction.atomic(using="inventory"):
+        return [publish(ParcelPacked(parcel_id=uuid.uuid4(), weight_grams=1)) for _ in range(count)]
+
+
+def test_every_app_database_has_an_outbox_page(admin_client):
+    assert set(OUTBOX_PROXIES) == set(APP_ALIASES)
+    for alias in APP_ALIASES:
+        response = admin_client.get(f"/admin/events/{alias}outboxmessage/")
+        assert response.status_code == 200, alias
+
+
+def test_the_state_filter_finds_parked_messages(admin_client, worker_delivers_only):
+    parked, pending = parcel_messages(2)
+    OutboxMessage.objects.using("inventory").filter(event_id=parked).update(
+        parked_at=timezone.now(), attempts=8, last_error="ValueError: nope"
+    )
+
+    page = admin_client.get("/admin/events/inventoryoutboxmessage/?state=parked").content.decode()
+    assert str(parked) in page
+    assert str(pending) not in page
+    other_outbox = admin_client.get("/admin/events/ordersoutboxmessage/").content.decode()
+    assert str(parked) not in other_outbox
+
+
+def test_redrive_resets_only_parked_messages(admin_client, worker_delivers_only):
+    parked, delivered = parcel_messages(2)
+    outbox = OutboxMessage.objects.using("inventory")
+    outbox.filter(event_id=parked).update(parked_at=timezone.now(), attempts=8)
+    outbox.filter(event_id=delivered).update(delivered_at=timezone.now(), attempts=2)
+
+    before = timezone.now()
+    response = admin_client.post(
+        "/admin/events/inventoryoutboxmessage/",
+        {"action": "redrive_parked", "_selected_action": [str(parked), str(delivered)]},
+    )
+
+    assert response.status_code == 302
+    redriven = outbox.get(event_id=parked)
+    assert (redriven.attempts, redriven.parked_at) == (0, None)
+    assert redriven.next_attempt_at >= before
+    assert outbox.get(event_id=delivered).attempts == 2
+
+
+def test_a_message_is_shown_read_only(admin_client, worker_delivers_only):
+    [event_id] = parcel_messages(1)
+
+    page = admin_client.get(f"/admin/events/inventoryoutboxmessage/{event_id}/change/")
+
+    assert page.status_code == 200
+    assert "testing.parcel_packed" in page.content.decode()
+    assert 'name="_save"' not in page.content.decode()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EventsTestingConfig(AppConfig):
+    name = "tests.platform.events.worker_app"
+    label = "events_testing"
