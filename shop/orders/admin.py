@@ -16,6 +16,7 @@ from shop.orders import services
 from shop.orders.errors import OrderError
 from shop.orders.models import Order, OrderLine
 from shop.orders.money import money
+from shop.platform.admin import ReadOnlyAdmin
 from shop.platform.bindings import bound
 
 
@@ -31,7 +32,7 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ("id", "customer_id", "status", "total", "created_at")
     list_filter = ("status", "created_at")
     search_fields = ("id", "customer_id")
@@ -54,12 +55,6 @@ class OrderAdmin(admin.ModelAdmin):
         "updated_at",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -84,6 +79,8 @@ class OrderAdmin(admin.ModelAdmin):
         reservation = bound(InventoryService).get_reservation(order_id=order.id)
         if reservation is None:
             return "none"
+        if reservation.expires_at is None:
+            return f"{reservation.state}, held until shipped or cancelled"
         return f"{reservation.state}, expires {reservation.expires_at:%Y-%m-%d %H:%M:%S}"
 
     @admin.display(description="payment (payments)")

@@ -16,7 +16,7 @@ from uuid import UUID
 from django.utils import timezone
 
 from contracts.common import Money
-from contracts.inventory import InventoryService, ReservationState
+from contracts.inventory import InventoryService, ReservationClosed, ReservationState
 from contracts.orders import OrderConfirmed, OrderPaymentFailed, OrderRejected, OrderStatus
 from contracts.payments import PaymentError, PaymentsService, PaymentStatus
 from shop.orders import conf, selectors
@@ -99,7 +99,13 @@ def _settle_pending(order_id: UUID) -> str:
             let_go(lease, keep_operation=True)
             return "waiting"
         stock_held = reservation is not None and reservation.state == ReservationState.RESERVED
-        if stock_held and payment is not None and payment.status == PaymentStatus.AUTHORIZED:
+        paid = payment is not None and payment.status == PaymentStatus.AUTHORIZED
+        if stock_held and paid:
+            try:
+                inventory.hold(order_id=order_id)
+            except ReservationClosed:
+                stock_held = False  # it expired in the meantime
+        if stock_held and paid:
             total = Money(order.total_minor, order.currency)
             finish(
                 lease,

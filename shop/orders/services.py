@@ -138,7 +138,7 @@ def resume_placement(*, order_id: UUID) -> Order:
 
 
 def drive_placement(lease: Lease) -> Order:
-    """Reserve, authorize and confirm under ``lease``; each step is idempotent per order."""
+    """Reserve, authorize, hold and confirm under ``lease``; each step is idempotent per order."""
     order = reload(lease.order_id)
     stock_lines = [StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines.all()]
     inventory, payments = bound(InventoryService), bound(PaymentsService)
@@ -150,13 +150,7 @@ def drive_placement(lease: Lease) -> Order:
             return reload(order.id)
         except ReservationClosed:
             # Resumed after the reservation lapsed: the stock is no longer held.
-            try:
-                payments.void(order_id=order.id)
-            except PaymentError:
-                let_go(lease, keep_operation=True)  # the reconciler voids it later
-                return reload(order.id)
-            _reject(lease, order, short_skus=[line.sku for line in stock_lines], reason="expired")
-            return reload(order.id)
+            return _reject_lapsed(lease, order)
 
         try:
             payment = payments.authorize(
@@ -181,6 +175,11 @@ def drive_placement(lease: Lease) -> Order:
                 events=[OrderPaymentFailed(order_id=order.id, reason=reason)],
             )
             return reload(order.id)
+        try:
+            # Confirmed orders keep their stock until shipped or cancelled.
+            inventory.hold(order_id=order.id)
+        except ReservationClosed:
+            return _reject_lapsed(lease, order)
         finish(
             lease,
             target=OrderStatus.CONFIRMED,
@@ -199,6 +198,17 @@ def drive_placement(lease: Lease) -> Order:
         # once. Had it died, the lease would run out instead.
         let_go(lease, keep_operation=True)
         raise
+    return reload(order.id)
+
+
+def _reject_lapsed(lease: Lease, order: Order) -> Order:
+    """The reservation expired before the order was confirmed: void any authorization, reject."""
+    try:
+        bound(PaymentsService).void(order_id=order.id)
+    except PaymentError:
+        let_go(lease, keep_operation=True)  # the reconciler voids it later
+        return reload(order.id)
+    _reject(lease, order, short_skus=[line.sku for line in order.lines.all()], reason="expired")
     return reload(order.id)
 
 

@@ -84,10 +84,11 @@ class FakeInventory:
         return self.products[sku].available
 
     def expire(self, order_id: UUID) -> None:
-        """Let the reservation lapse, as inventory's expiry job does."""
+        """Let the reservation lapse, as inventory's expiry job does (unless it is held)."""
         with self._lock:
             reservation = self.reservations[order_id]
-            if reservation.state == ReservationState.RESERVED:
+            held = reservation.expires_at is None
+            if reservation.state == ReservationState.RESERVED and not held:
                 self._give_back(reservation)
                 self.reservations[order_id] = replace(reservation, state=ReservationState.EXPIRED)
 
@@ -135,6 +136,19 @@ class FakeInventory:
             self.reservations_made += 1
         self.faults.after("reserve")
         return reservation
+
+    def hold(self, *, order_id: UUID) -> Reservation:
+        with self._lock:
+            self.calls["hold"] += 1
+            reservation = self.reservations.get(order_id)
+            if reservation is None:
+                raise ReservationNotFound(order_id)
+            if reservation.state in (ReservationState.RELEASED, ReservationState.EXPIRED):
+                raise ReservationClosed(order_id, reservation.state, "hold")
+            if reservation.state == ReservationState.RESERVED:
+                reservation = replace(reservation, expires_at=None)
+                self.reservations[order_id] = reservation
+            return reservation
 
     def commit(self, *, order_id: UUID) -> Reservation:
         with self._lock:

@@ -19,7 +19,8 @@ def run_concurrently(count, work):
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=count) as pool:
+    # Bounded so the connections (two databases per thread) stay within the server's limit.
+    with ThreadPoolExecutor(max_workers=min(count, 16)) as pool:
         return list(pool.map(worker, range(count)))
 
 

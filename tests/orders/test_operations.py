@@ -102,7 +102,7 @@ def test_the_admin_shows_reservation_and_payment_through_the_contracts(admin_cli
 
     page = admin_client.get(f"/admin/orders/order/{order_id}/change/").content.decode()
 
-    assert "reserved, expires" in page
+    assert "reserved, held until shipped or cancelled" in page
     assert "authorized; captured 0" in page
 
 

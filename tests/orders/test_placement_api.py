@@ -48,6 +48,7 @@ def test_a_stocked_and_paid_order_is_confirmed_with_its_location(alice, bound_fa
     assert {"created_at", "updated_at"} <= body.keys()
     order_id = uuid.UUID(body["id"])
     assert bound_fakes.inventory.available("TEE-BLACK-M") == 98
+    assert bound_fakes.inventory.reservations[order_id].expires_at is None, "held until shipped"
     assert bound_fakes.payments.payments[order_id].amount.amount_minor == 3399
     assert published("orders.order_confirmed") == [
         {
@@ -255,3 +256,23 @@ def test_an_unanswering_provider_answers_503_and_the_retry_finishes_the_same_ord
     assert Order.objects.count() == 1
     assert bound_fakes.inventory.reservations_made == 1
     assert bound_fakes.payments.status_of(Order.objects.get().id) == PaymentStatus.AUTHORIZED
+
+
+def test_a_reservation_lapsing_before_confirmation_voids_and_rejects(alice, bound_fakes):
+    fakes = bound_fakes
+    authorize = fakes.payments.authorize
+
+    def authorize_slowly(**kwargs):
+        payment = authorize(**kwargs)
+        fakes.inventory.expire(kwargs["order_id"])  # the expiry sweep ran meanwhile
+        return payment
+
+    fakes.payments.authorize = authorize_slowly
+
+    response = place(alice)
+
+    assert response.status_code == 409
+    order_id = uuid.UUID(response.json()["order_id"])
+    assert Order.objects.get().status == OrderStatus.REJECTED
+    assert fakes.payments.status_of(order_id) == PaymentStatus.VOIDED
+    assert fakes.inventory.available("TEE-BLACK-M") == 100
