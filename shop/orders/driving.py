@@ -26,6 +26,7 @@ from shop.orders import conf
 from shop.orders.errors import IllegalTransition, OrderBusy, OrderNotFound
 from shop.orders.models import Operation, Order, can_transition, sources_of
 from shop.platform.events import publish
+from shop.platform.telemetry.metrics import count_order
 
 DB = "orders"
 
@@ -101,6 +102,7 @@ def finish(
             raise LeaseLost(f"lost the lease on order {lease.order_id}")
         for event in events:
             publish(event)
+        transaction.on_commit(lambda: count_order(str(target)), using=DB)
 
 
 def let_go(lease: Lease, *, keep_operation: bool = False) -> None:

@@ -33,3 +33,13 @@ def orders_needing_reconciliation(*, now: datetime, pending_before: datetime) ->
     stuck_pending = Q(status=OrderStatus.PENDING, created_at__lt=pending_before)
     abandoned = ~Q(operation=Operation.NONE) & ~Q(status=OrderStatus.PENDING)
     return Order.objects.filter(lease_free & (stuck_pending | abandoned)).order_by("created_at")
+
+
+def oldest_pending_created_at() -> datetime | None:
+    """When the oldest order still ``pending`` was created, if any is."""
+    return (
+        Order.objects.filter(status=OrderStatus.PENDING)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
