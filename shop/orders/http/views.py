@@ -7,7 +7,7 @@ from uuid import UUID
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,16 +16,11 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from contracts.payments import PaymentsService
-from shop.orders import idempotency, selectors, services
-from shop.orders.errors import OrderBusy, OrderError, OrderInvalid, OrderNotFound, RequestInProgress
-from shop.orders.http.answers import (
-    error_response,
-    order_response,
-    placement_response,
-    replayed_response,
-)
+from shop.orders import selectors, services
+from shop.orders.errors import OrderError, OrderNotFound
+from shop.orders.http.answers import error_response, order_response
+from shop.orders.http.placement import answer_placement
 from shop.orders.http.serializers import OrderSerializer, PlaceOrderSerializer, order_body
-from shop.orders.idempotency import ClaimKind
 from shop.orders.services import LineRequest
 from shop.platform.bindings import bound
 from shop.platform.pagination import CursorPage
@@ -67,13 +62,6 @@ def _idempotency_key(request: Request) -> str | None:
     return key
 
 
-def _invalid(error: OrderInvalid) -> serializers.ValidationError:
-    fields: dict[str, list[str]] = {}
-    for item in error.errors:
-        fields.setdefault(item["field"], []).append(item["message"])
-    return serializers.ValidationError(fields)
-
-
 class OrderListCreateView(ThrottledByScope):
     permission_classes = [IsAuthenticated]
     write_scope = "orders.place"
@@ -113,54 +101,13 @@ class OrderListCreateView(ThrottledByScope):
             LineRequest(sku=line["sku"], quantity=line["quantity"])
             for line in parsed.validated_data["lines"]
         ]
-        payment_method = parsed.validated_data["payment_method"]
-        customer_id = request.user.pk
-        if key is None:
-            try:
-                order = services.place_order(
-                    customer_id=customer_id, lines=lines, payment_method=payment_method
-                )
-            except OrderInvalid as error:
-                raise _invalid(error) from error
-            return placement_response(order)
-
-        try:
-            claim = idempotency.claim_key(
-                customer_id=customer_id,
-                key=key,
-                request_fingerprint=idempotency.fingerprint(request.data),
-            )
-        except OrderError as error:
-            return error_response(error)
-        record = claim.record
-        if claim.kind is ClaimKind.REPLAY:
-            return replayed_response(record.response_status, record.response_body)
-        try:
-            if record.order_id is not None:
-                order = services.resume_placement(order_id=record.order_id)
-            else:
-                order = services.place_order(
-                    customer_id=customer_id,
-                    lines=lines,
-                    payment_method=payment_method,
-                    idempotency_record_id=record.pk,
-                )
-        except OrderInvalid as error:
-            idempotency.abandon_key(record=record)
-            raise _invalid(error) from error
-        except OrderBusy:
-            idempotency.release_key(record=record)
-            return error_response(RequestInProgress(key, retry_after=1))
-        except BaseException:
-            # Let the client's retry resume at once instead of waiting out the lease.
-            idempotency.release_key(record=record)
-            raise
-        response = placement_response(order)
-        if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
-            idempotency.release_key(record=record)
-        else:
-            idempotency.complete_key(record=record, status=response.status_code, body=response.data)
-        return response
+        return answer_placement(
+            customer_id=request.user.pk,
+            key=key,
+            body=request.data,
+            lines=lines,
+            payment_method=parsed.validated_data["payment_method"],
+        )
 
 
 class OrderDetailView(APIView):

@@ -1,0 +1,82 @@
+"""Answering POST /api/v1/orders/ with the Idempotency-Key semantics of API.md § Orders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from shop.orders import idempotency, services
+from shop.orders.errors import OrderBusy, OrderError, OrderInvalid, RequestInProgress
+from shop.orders.http.answers import error_response, placement_response, replayed_response
+from shop.orders.idempotency import ClaimKind
+from shop.orders.services import LineRequest
+
+
+def answer_placement(
+    *,
+    customer_id: int,
+    key: str | None,
+    body: Any,
+    lines: Sequence[LineRequest],
+    payment_method: str,
+) -> Response:
+    """Place the order, or answer a retry of ``key`` as its first request was answered.
+
+    Only final answers (201, 409, 402) are remembered; a 400 forgets the key and a 503
+    lets the next retry resume the same order at once.
+    """
+    if key is None:
+        try:
+            order = services.place_order(
+                customer_id=customer_id, lines=lines, payment_method=payment_method
+            )
+        except OrderInvalid as error:
+            raise invalid(error) from error
+        return placement_response(order)
+
+    try:
+        claim = idempotency.claim_key(
+            customer_id=customer_id, key=key, request_fingerprint=idempotency.fingerprint(body)
+        )
+    except OrderError as error:
+        return error_response(error)
+    record = claim.record
+    if claim.kind is ClaimKind.REPLAY:
+        return replayed_response(record.response_status, record.response_body)
+    try:
+        if record.order_id is not None:
+            order = services.resume_placement(order_id=record.order_id)
+        else:
+            order = services.place_order(
+                customer_id=customer_id,
+                lines=lines,
+                payment_method=payment_method,
+                idempotency_record_id=record.pk,
+            )
+    except OrderInvalid as error:
+        idempotency.abandon_key(record=record)
+        raise invalid(error) from error
+    except OrderBusy:
+        idempotency.release_key(record=record)
+        return error_response(RequestInProgress(key, retry_after=1))
+    except BaseException:
+        # Let the client's retry resume at once instead of waiting out the lease.
+        idempotency.release_key(record=record)
+        raise
+    response = placement_response(order)
+    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+        idempotency.release_key(record=record)
+    else:
+        idempotency.complete_key(record=record, status=response.status_code, body=response.data)
+    return response
+
+
+def invalid(error: OrderInvalid) -> serializers.ValidationError:
+    """The use case's per-field errors as DRF's, which render as a 400 problem."""
+    fields: dict[str, list[str]] = {}
+    for item in error.errors:
+        fields.setdefault(item["field"], []).append(item["message"])
+    return serializers.ValidationError(fields)
