@@ -4,7 +4,7 @@ PY := .venv/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test setup migrate lint format check-tools
+.PHONY: run test setup migrate lint format bench
 
 setup:
 	@scripts/bootstrap
@@ -32,3 +32,8 @@ test: setup lint
 	@scripts/services
 	@scripts/tools
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) .venv/bin/pytest $(PYTEST_ARGS)
+
+# Load benchmarks over HTTP on PostgreSQL and Redis (figures and ratios; not tests).
+bench: setup
+	@scripts/services
+	$(PY) -m bench.run $(BENCH_ARGS)
