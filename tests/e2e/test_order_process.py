@@ -209,3 +209,17 @@ def test_catalog_and_orders_read_one_minor_unit_table(currency, price_minor, sho
     assert order.status_code == 201, order.content
     assert order.json()["lines"][0]["unit_price"] == {"amount": shown, "currency": currency}
     assert alice.get(f"/api/v1/products/{sku}/").json()["price"]["amount"] == shown
+
+
+def test_an_order_too_large_to_pay_is_refused_before_anything_is_created():
+    bound(InventoryService).create_product(
+        sku="GOLD-BAR", name="Gold", price=Money(99_999_999_999_999_99, "EUR"), stock=5000
+    )
+
+    refused = place(client_for("alice"), sku="GOLD-BAR", quantity=1000)
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [
+        {"field": "lines", "message": "The order total is too large."}
+    ]
+    assert not Order.objects.exists()
