@@ -63,12 +63,11 @@ from shop.orders.errors import (
     OrderInvalid,
     PaymentProviderBusy,
 )
-from shop.orders.models import IdempotencyRecord, Operation, Order, OrderLine
+from shop.orders.models import MAX_QUANTITY, IdempotencyRecord, Operation, Order, OrderLine
 from shop.platform.bindings import bound
 
 logger = logging.getLogger(__name__)
 
-MAX_QUANTITY = 1000
 # What the order, payment and ledger columns (64-bit) can hold, with room to spare.
 MAX_TOTAL_MINOR = 10**15
 PAYMENT_FAILURES = frozenset({PaymentStatus.DECLINED, PaymentStatus.FAILED, PaymentStatus.VOIDED})
