@@ -23,10 +23,10 @@ from django.utils import timezone
 from contracts.common import DomainEvent
 from contracts.orders import OrderStatus
 from shop.orders import conf
+from shop.orders.counters import count_order
 from shop.orders.errors import IllegalTransition, OrderBusy, OrderNotFound
 from shop.orders.models import Operation, Order, can_transition, sources_of
 from shop.platform.events import publish
-from shop.platform.telemetry.metrics import count_order
 
 DB = "orders"
 

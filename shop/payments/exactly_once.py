@@ -39,11 +39,11 @@ from contracts.payments import (
     PaymentVoided,
 )
 from shop.payments import conf
+from shop.payments.counters import count_payment
 from shop.payments.models import InteractionOutcome, Operation, Payment, ProviderInteraction
 from shop.payments.providers import get_provider
 from shop.payments.providers.base import ProviderResult, ProviderTimeout
 from shop.platform.events import publish
-from shop.platform.telemetry.metrics import count_payment
 
 DB = "payments"
 POLL_SECONDS = 0.05
