@@ -55,6 +55,7 @@ from shop.orders.driving import (
     let_go,
     new_lease_fields,
     reload,
+    with_lines,
 )
 from shop.orders.errors import (
     IllegalTransition,
@@ -107,7 +108,7 @@ def place_order(
             payment_method=payment_method,
             **lease_fields,
         )
-        OrderLine.objects.bulk_create(
+        order_lines = OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
                 sku=line.sku,
@@ -119,7 +120,7 @@ def place_order(
         if idempotency_record_id is not None:
             IdempotencyRecord.objects.filter(pk=idempotency_record_id).update(order_id=order.id)
     lease = Lease(order.id, lease_fields["driver_token"], Operation.PLACE)
-    return drive_placement(lease)
+    return drive_placement(lease, order=with_lines(order, order_lines))
 
 
 def resume_placement(*, order_id: UUID) -> Order:
@@ -137,9 +138,13 @@ def resume_placement(*, order_id: UUID) -> Order:
     return drive_placement(lease)
 
 
-def drive_placement(lease: Lease) -> Order:
-    """Reserve, authorize, hold and confirm under ``lease``; each step is idempotent per order."""
-    order = reload(lease.order_id)
+def drive_placement(lease: Lease, *, order: Order | None = None) -> Order:
+    """Reserve, authorize, hold and confirm under ``lease``; each step is idempotent per order.
+
+    ``order`` is the row as it stands, with its lines, when the caller has it already.
+    """
+    if order is None:
+        order = reload(lease.order_id)
     stock_lines = [StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines.all()]
     inventory, payments = bound(InventoryService), bound(PaymentsService)
     try:
@@ -147,7 +152,7 @@ def drive_placement(lease: Lease) -> Order:
             inventory.reserve(order_id=order.id, lines=stock_lines)
         except (InsufficientStock, UnknownProducts) as short:
             _reject(lease, order, short_skus=short.skus, reason="insufficient_stock")
-            return reload(order.id)
+            return order
         except ReservationClosed:
             # Resumed after the reservation lapsed: the stock is no longer held.
             return _reject_lapsed(lease, order)
@@ -173,8 +178,9 @@ def drive_placement(lease: Lease) -> Order:
                 target=OrderStatus.PAYMENT_FAILED,
                 reason=reason,
                 events=[OrderPaymentFailed(order_id=order.id, reason=reason)],
+                order=order,
             )
-            return reload(order.id)
+            return order
         try:
             # Confirmed orders keep their stock until shipped or cancelled.
             inventory.hold(order_id=order.id)
@@ -190,15 +196,17 @@ def drive_placement(lease: Lease) -> Order:
                     total=Money(order.total_minor, order.currency),
                 )
             ],
+            order=order,
         )
     except LeaseLost:
         logger.warning("placement of order %s overran its lease; another driver has it", order.id)
+        return reload(order.id)
     except BaseException:
         # The process lives on (an error, a lost connection): a retry may resume at
         # once. Had it died, the lease would run out instead.
         let_go(lease, keep_operation=True)
         raise
-    return reload(order.id)
+    return order
 
 
 def _reject_lapsed(lease: Lease, order: Order) -> Order:
@@ -209,7 +217,7 @@ def _reject_lapsed(lease: Lease, order: Order) -> Order:
         let_go(lease, keep_operation=True)  # the reconciler voids it later
         return reload(order.id)
     _reject(lease, order, short_skus=[line.sku for line in order.lines.all()], reason="expired")
-    return reload(order.id)
+    return order
 
 
 def _reject(lease: Lease, order: Order, *, short_skus: Sequence[str], reason: str) -> None:
@@ -220,6 +228,7 @@ def _reject(lease: Lease, order: Order, *, short_skus: Sequence[str], reason: st
         short_skus=skus,
         reason=reason,
         events=[OrderRejected(order_id=order.id, short_skus=tuple(skus))],
+        order=order,
     )
 
 
