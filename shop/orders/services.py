@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -59,6 +59,7 @@ from shop.orders.driving import (
 )
 from shop.orders.errors import (
     IllegalTransition,
+    KeyAlreadyClaimed,
     OperationRefused,
     OrderBusy,
     OrderInvalid,
@@ -84,7 +85,7 @@ def place_order(
     customer_id: int,
     lines: Sequence[LineRequest],
     payment_method: str,
-    idempotency_record_id: int | None = None,
+    idempotency_record: IdempotencyRecord | None = None,
 ) -> Order:
     """Create the order and drive it as far as the other apps allow.
 
@@ -92,22 +93,29 @@ def place_order(
     (declined, stock released) or still ``pending`` when the payment provider did not
     answer (a retry or the reconciler finishes it). Raises ``OrderInvalid`` with
     per-field errors, creating nothing, for unknown SKUs, bad quantities, duplicate
-    lines, mixed currencies or an unsupported payment method. The order is linked to
-    the idempotency record in the transaction that creates it.
+    lines, mixed currencies or an unsupported payment method.
+
+    The order is linked to the idempotency record in the transaction that creates it.
+    An unsaved record (``idempotency.new_claim``) is inserted in that transaction,
+    which claims its key; ``KeyAlreadyClaimed`` is raised, creating nothing, when the
+    key was claimed before.
     """
     prices = _validated_prices(lines=lines, payment_method=payment_method)
     currency = next(iter(prices.values())).currency
     now = timezone.now()
     lease_fields = new_lease_fields(Operation.PLACE, now)
+    order = Order(
+        customer_id=customer_id,
+        status=OrderStatus.PENDING,
+        currency=currency,
+        total_minor=sum(prices[line.sku].amount_minor * line.quantity for line in lines),
+        payment_method=payment_method,
+        **lease_fields,
+    )
     with transaction.atomic(using=DB):
-        order = Order.objects.create(
-            customer_id=customer_id,
-            status=OrderStatus.PENDING,
-            currency=currency,
-            total_minor=sum(prices[line.sku].amount_minor * line.quantity for line in lines),
-            payment_method=payment_method,
-            **lease_fields,
-        )
+        if idempotency_record is not None:
+            _link(idempotency_record, order)
+        order.save(using=DB, force_insert=True)
         order_lines = OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
@@ -117,10 +125,22 @@ def place_order(
             )
             for line in lines
         )
-        if idempotency_record_id is not None:
-            IdempotencyRecord.objects.filter(pk=idempotency_record_id).update(order_id=order.id)
     lease = Lease(order.id, lease_fields["driver_token"], Operation.PLACE)
     return drive_placement(lease, order=with_lines(order, order_lines))
+
+
+def _link(record: IdempotencyRecord, order: Order) -> None:
+    """Point the idempotency record at the order being created (inside its transaction)."""
+    record.order_id = order.id
+    if record.pk is not None:
+        IdempotencyRecord.objects.filter(pk=record.pk).update(order_id=order.id)
+        return
+    try:
+        # The first statement of the transaction: on a key seen before, nothing was written.
+        record.save(using=DB, force_insert=True)
+    except IntegrityError as taken:
+        record.order_id = None
+        raise KeyAlreadyClaimed(record.key) from taken
 
 
 def resume_placement(*, order_id: UUID) -> Order:
