@@ -36,10 +36,8 @@ def test_placing_an_order_costs_each_database_a_fixed_number_of_statements(catal
         "payment_method": "pm_card_visa",
     }
     # The first request of a process does one-off work; the steady state is what counts.
-    assert (
-        alice.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="warm").status_code
-        == 201
-    )
+    warm_up = alice.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="warm")
+    assert warm_up.status_code == 201
 
     with ExitStack() as stack:
         captured = {
