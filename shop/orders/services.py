@@ -65,12 +65,13 @@ from shop.orders.errors import (
     OrderInvalid,
     PaymentProviderBusy,
 )
-from shop.orders.models import IdempotencyRecord, Operation, Order, OrderLine
+from shop.orders.models import MAX_QUANTITY, IdempotencyRecord, Operation, Order, OrderLine
 from shop.platform.bindings import bound
 
 logger = logging.getLogger(__name__)
 
-MAX_QUANTITY = 1000
+# What the order, payment and ledger columns (64-bit) can hold, with room to spare.
+MAX_TOTAL_MINOR = 10**15
 PAYMENT_FAILURES = frozenset({PaymentStatus.DECLINED, PaymentStatus.FAILED, PaymentStatus.VOIDED})
 
 
@@ -279,6 +280,10 @@ def _validated_prices(*, lines: Sequence[LineRequest], payment_method: str) -> d
         errors.append(
             {"field": "lines", "message": "All products of an order must share one currency."}
         )
+    if not errors:
+        total = sum(products[line.sku].price.amount_minor * line.quantity for line in lines)
+        if total > MAX_TOTAL_MINOR:
+            errors.append({"field": "lines", "message": "The order total is too large."})
     if errors:
         raise OrderInvalid(errors)
     return {sku: product.price for sku, product in products.items()}
