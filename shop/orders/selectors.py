@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
 from contracts.orders import OrderStatus
+from contracts.payments import Payment, PaymentsService
 from shop.orders.models import Operation, Order
+from shop.platform.bindings import bound
 
 
 def order_get(*, order_id: UUID) -> Order | None:
@@ -25,6 +28,16 @@ def order_of_customer(*, order_id: UUID, customer_id: int) -> Order | None:
 
 def orders_of_customer(*, customer_id: int) -> QuerySet[Order]:
     return Order.objects.filter(customer_id=customer_id).prefetch_related("lines")
+
+
+def payment_of(*, order_id: UUID) -> Payment | None:
+    """The order's payment as payments reports it."""
+    return bound(PaymentsService).get(order_id=order_id)
+
+
+def payments_of(*, order_ids: Sequence[UUID]) -> dict[UUID, Payment]:
+    """The payments of these orders, in one call to payments."""
+    return bound(PaymentsService).get_many(order_ids=order_ids) if order_ids else {}
 
 
 def orders_needing_reconciliation(*, now: datetime, pending_before: datetime) -> QuerySet[Order]:

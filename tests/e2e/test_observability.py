@@ -94,3 +94,16 @@ def test_business_outcomes_are_counted(catalog, client):
     assert counted("shop_stockouts_total") == before[1] + 1
     assert counted("shop_payments_total", outcome="declined") == before[2] + 1
     assert counted("shop_orders_total", outcome="payment_failed") == before[3] + 1
+
+
+def test_a_page_of_orders_asks_payments_once(catalog, spans):
+    alice = client_for("alice")
+    for index in range(3):
+        assert place(alice, key=f"page-{index}").status_code == 201
+    spans.clear()
+
+    page = alice.get("/api/v1/orders/?limit=3")
+
+    assert [order["payment"]["status"] for order in page.json()["results"]] == ["authorized"] * 3
+    calls = [s.name for s in spans.get_finished_spans() if s.name.startswith("payments.")]
+    assert calls == ["payments.get_many"]

@@ -335,6 +335,10 @@ class FakePayments:
         with self._lock:
             return self.payments.get(order_id)
 
+    def get_many(self, *, order_ids: Sequence[UUID]) -> dict[UUID, Payment]:
+        with self._lock:
+            return {i: self.payments[i] for i in order_ids if i in self.payments}
+
     def _existing(self, order_id: UUID) -> Payment:
         payment = self.payments.get(order_id)
         if payment is None:

@@ -8,8 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from contracts.orders import OrderStatus
-from contracts.payments import PaymentsService
-from shop.orders import conf
+from shop.orders import conf, selectors
 from shop.orders.errors import (
     IdempotencyKeyReused,
     IllegalTransition,
@@ -22,7 +21,6 @@ from shop.orders.errors import (
 )
 from shop.orders.http.serializers import order_body
 from shop.orders.models import Order
-from shop.platform.bindings import bound
 from shop.platform.problems import PROBLEM_CONTENT_TYPE, problem_response
 
 
@@ -31,7 +29,7 @@ def order_location(order_id: Any) -> str:
 
 
 def order_response(order: Order, *, status_code: int = status.HTTP_200_OK) -> Response:
-    payment = bound(PaymentsService).get(order_id=order.id)
+    payment = selectors.payment_of(order_id=order.id)
     headers = {"Location": order_location(order.id)} if status_code == 201 else None
     return Response(order_body(order, payment), status=status_code, headers=headers)
 

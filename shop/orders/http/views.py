@@ -15,14 +15,12 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from contracts.payments import PaymentsService
 from shop.orders import selectors, services
 from shop.orders.errors import OrderError, OrderNotFound
 from shop.orders.http.answers import error_response, order_response
 from shop.orders.http.placement import answer_placement
 from shop.orders.http.serializers import OrderSerializer, PlaceOrderSerializer, order_body
 from shop.orders.services import LineRequest
-from shop.platform.bindings import bound
 from shop.platform.pagination import CursorPage
 
 PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="application/problem+json")
@@ -76,8 +74,8 @@ class OrderListCreateView(ThrottledByScope):
         page = paginator.paginate_queryset(
             selectors.orders_of_customer(customer_id=request.user.pk), request, view=self
         )
-        payments = bound(PaymentsService)
-        bodies = [order_body(order, payments.get(order_id=order.id)) for order in page]
+        payments = selectors.payments_of(order_ids=[order.id for order in page])
+        bodies = [order_body(order, payments.get(order.id)) for order in page]
         return paginator.get_paginated_response(bodies)
 
     @extend_schema(
