@@ -62,3 +62,12 @@ def test_a_planted_violation_fails_the_linter(
     assert result.returncode != 0
     broken_lines = [line for line in result.stdout.splitlines() if line.endswith("BROKEN")]
     assert any(line.startswith(broken_contract) for line in broken_lines), result.stdout
+
+
+def test_a_module_outside_the_layers_fails_the_linter(tree_copy: Path):
+    (tree_copy / "shop" / "orders" / "stray.py").write_text('"""Placed nowhere."""\n')
+
+    result = lint_imports(tree_copy)
+
+    assert result.returncode != 0
+    assert "shop.orders.stray" in result.stdout
