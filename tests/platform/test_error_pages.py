@@ -1,6 +1,7 @@
 """Errors that never reach a DRF view still answer problem+json with the request id."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -36,6 +37,16 @@ def test_a_crash_answers_a_problem_without_the_traceback():
     body = assert_problem(response, 500, "boom-2")
     assert "the view broke" not in response.content.decode()
     assert body["type"].endswith("/server-error")
+
+
+def test_a_host_header_not_allowed_answers_a_problem_with_the_request_id(client, spans):
+    # spans: tracing is set up, its middleware installed, as in a server.
+    response = client.get(
+        "/api/v1/products/", HTTP_HOST="evil.example", headers={"X-Request-ID": "host-1"}
+    )
+
+    assert_problem(response, 400, "host-1")
+    assert settings.MIDDLEWARE[0] == "shop.platform.telemetry.middleware.RequestIdMiddleware"
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
