@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -40,6 +41,27 @@ class CatalogPage(CursorPage):
     # The catalog has no meaningful recency; SKU order is stable and unique.
     ordering = "sku"
 
+    def cache_key(self, request: Request) -> str:
+        """What identifies the page asked for: its validated cursor and limit, and the
+        list's own URL (the page holds absolute links). Nothing else of the query
+        string: an extra parameter must not make another cache entry."""
+        cursor = self.decode_cursor(request)
+        position = None if cursor is None else tuple(cursor)
+        return f"{self._list_url(request)} {self.get_page_size(request)} {position!r}"
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        rows = super().paginate_queryset(queryset, request, view)
+        # The page is shared through the cache: its links carry the limit and cursor
+        # only, never what else the first caller's query string held.
+        self.base_url = self._list_url(request)
+        if self.page_size_query_param in request.query_params:
+            self.base_url += f"?{urlencode({self.page_size_query_param: self.page_size})}"
+        return rows
+
+    @staticmethod
+    def _list_url(request: Request) -> str:
+        return request.build_absolute_uri(request.path)
+
 
 class ProductListView(generics.ListCreateAPIView):
     """The catalog: anyone may read it, staff add to it."""
@@ -56,7 +78,7 @@ class ProductListView(generics.ListCreateAPIView):
     @extend_schema(summary="List active products", responses={200: ProductSerializer(many=True)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = selectors.cached_catalog_page(
-            page=request.build_absolute_uri(), build=lambda: self._render_page(request)
+            page=self.paginator.cache_key(request), build=lambda: self._render_page(request)
         )
         return Response(body)
 
