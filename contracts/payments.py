@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, Protocol
@@ -152,4 +153,8 @@ class PaymentsService(Protocol):
 
     def get(self, *, order_id: UUID) -> Payment | None:
         """The order's payment, if any."""
+        ...
+
+    def get_many(self, *, order_ids: Sequence[UUID]) -> dict[UUID, Payment]:
+        """The payments of these orders, by order id; orders without one are absent."""
         ...

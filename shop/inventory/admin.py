@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from contracts.currencies import is_currency, to_decimal_string
 from shop.inventory import services
-from shop.inventory.currencies import is_currency, to_decimal_string
 from shop.inventory.models import Product, Reservation, ReservationLine, Stock
 from shop.platform.admin import ReadOnlyAdmin
 

@@ -56,8 +56,8 @@ class Stock(models.Model):
         db_column="sku",
         related_name="stock",
     )
-    on_hand = models.IntegerField(default=0)
-    reserved = models.IntegerField(default=0)
+    on_hand = models.BigIntegerField(default=0)
+    reserved = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "stock"

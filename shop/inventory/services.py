@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from contracts.currencies import is_currency
 from contracts.inventory import (
     InsufficientStock,
     ProductAlreadyExists,
@@ -32,7 +33,7 @@ from contracts.inventory import (
     UnknownProducts,
 )
 from shop.inventory import selectors
-from shop.inventory.currencies import is_currency
+from shop.inventory.counters import count_stockout
 from shop.inventory.models import (
     SKU_HELP,
     SKU_PATTERN,
@@ -42,7 +43,6 @@ from shop.inventory.models import (
     Stock,
 )
 from shop.platform.events import publish
-from shop.platform.telemetry.metrics import count_stockout
 
 DB = "inventory"
 DEFAULT_RESERVATION_TTL = timedelta(minutes=15)

@@ -23,10 +23,10 @@ from django.utils import timezone
 from contracts.common import DomainEvent
 from contracts.orders import OrderStatus
 from shop.orders import conf
+from shop.orders.counters import count_order
 from shop.orders.errors import IllegalTransition, OrderBusy, OrderNotFound
-from shop.orders.models import Operation, Order, can_transition, sources_of
+from shop.orders.models import Operation, Order, OrderLine, can_transition, sources_of
 from shop.platform.events import publish
-from shop.platform.telemetry.metrics import count_order
 
 DB = "orders"
 
@@ -81,28 +81,36 @@ def finish(
     *,
     target: OrderStatus,
     events: Iterable[DomainEvent] = (),
+    order: Order | None = None,
     **fields: Any,
 ) -> None:
     """Move the order to ``target`` and let go of it, publishing ``events`` with the change.
 
-    Raises ``LeaseLost`` (changing nothing) if the lease was taken over meanwhile.
+    ``order``, the lease holder's copy of the row, is given the written values, so it
+    need not be read again. Raises ``LeaseLost`` (changing nothing) if the lease was
+    taken over meanwhile.
     """
+    changes = {
+        "status": str(target),
+        "operation": Operation.NONE,
+        "driver_token": None,
+        "driven_until": None,
+        "updated_at": timezone.now(),
+        **fields,
+    }
     with transaction.atomic(using=DB):
         moved = Order.objects.filter(
             pk=lease.order_id, driver_token=lease.token, status__in=sources_of(target)
-        ).update(
-            status=target,
-            operation=Operation.NONE,
-            driver_token=None,
-            driven_until=None,
-            updated_at=timezone.now(),
-            **fields,
-        )
+        ).update(**changes)
         if not moved:
             raise LeaseLost(f"lost the lease on order {lease.order_id}")
         for event in events:
             publish(event)
         transaction.on_commit(lambda: count_order(str(target)), using=DB)
+    if order is not None:
+        # Nobody else writes the row while the lease is held, so it now matches this copy.
+        for name, value in changes.items():
+            setattr(order, name, value)
 
 
 def let_go(lease: Lease, *, keep_operation: bool = False) -> None:
@@ -120,3 +128,16 @@ def let_go(lease: Lease, *, keep_operation: bool = False) -> None:
 
 def reload(order_id: UUID) -> Order:
     return Order.objects.prefetch_related("lines").get(pk=order_id)
+
+
+def with_lines(order: Order, lines: Iterable[OrderLine]) -> Order:
+    """``order`` with ``lines`` in place of its prefetched lines, as ``reload`` returns it.
+
+    For an order just created: its lines are known, so ``order.lines.all()`` need not
+    query them.
+    """
+    prefetched = order.lines.all()
+    prefetched._result_cache = list(lines)
+    prefetched._prefetch_done = True
+    order._prefetched_objects_cache = {"lines": prefetched}
+    return order

@@ -61,6 +61,14 @@ class IdempotencyKeyReused(OrderError):
         super().__init__(f"Idempotency-Key {key!r} was used with a different request")
 
 
+class KeyAlreadyClaimed(OrderError):
+    """The Idempotency-Key a placement was to claim came before; nothing was created."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"Idempotency-Key {key!r} was claimed before")
+
+
 class RequestInProgress(OrderError):
     def __init__(self, key: str, retry_after: int) -> None:
         self.key, self.retry_after = key, retry_after

@@ -43,6 +43,21 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def new_claim(*, customer_id: int, key: str, request_fingerprint: str) -> IdempotencyRecord:
+    """The unsaved record that claims ``key`` for this request once inserted.
+
+    Inserting it is the claim: the unique (customer, key) refuses a key seen before.
+    """
+    now = timezone.now()
+    return IdempotencyRecord(
+        customer_id=customer_id,
+        key=key,
+        fingerprint=request_fingerprint,
+        locked_until=now + conf.idempotency_lease(),
+        expires_at=now + conf.idempotency_ttl(),
+    )
+
+
 def claim_key(*, customer_id: int, key: str, request_fingerprint: str) -> KeyClaim:
     """Claim ``key`` for this request, or say why it cannot run.
 
@@ -53,13 +68,10 @@ def claim_key(*, customer_id: int, key: str, request_fingerprint: str) -> KeyCla
         now = timezone.now()
         try:
             with transaction.atomic(using=DB):
-                record = IdempotencyRecord.objects.create(
-                    customer_id=customer_id,
-                    key=key,
-                    fingerprint=request_fingerprint,
-                    locked_until=now + conf.idempotency_lease(),
-                    expires_at=now + conf.idempotency_ttl(),
+                record = new_claim(
+                    customer_id=customer_id, key=key, request_fingerprint=request_fingerprint
                 )
+                record.save(using=DB, force_insert=True)
             return KeyClaim(ClaimKind.NEW, record)
         except IntegrityError:
             pass

@@ -36,6 +36,10 @@ def sources_of(target: OrderStatus | str) -> frozenset[OrderStatus]:
     return frozenset(s for s, targets in TRANSITIONS.items() if OrderStatus(target) in targets)
 
 
+# API.md: a line orders 1 to 1000 units.
+MAX_QUANTITY = 1000
+
+
 class Operation(models.TextChoices):
     """What the driver holding an order's lease is doing to it."""
 
@@ -107,7 +111,7 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "sku"], name="order_line_sku_once"),
             models.CheckConstraint(
-                condition=models.Q(quantity__gte=1, quantity__lte=1000),
+                condition=models.Q(quantity__gte=1, quantity__lte=MAX_QUANTITY),
                 name="order_line_quantity_range",
             ),
         ]

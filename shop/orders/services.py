@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -55,20 +55,23 @@ from shop.orders.driving import (
     let_go,
     new_lease_fields,
     reload,
+    with_lines,
 )
 from shop.orders.errors import (
     IllegalTransition,
+    KeyAlreadyClaimed,
     OperationRefused,
     OrderBusy,
     OrderInvalid,
     PaymentProviderBusy,
 )
-from shop.orders.models import IdempotencyRecord, Operation, Order, OrderLine
+from shop.orders.models import MAX_QUANTITY, IdempotencyRecord, Operation, Order, OrderLine
 from shop.platform.bindings import bound
 
 logger = logging.getLogger(__name__)
 
-MAX_QUANTITY = 1000
+# What the order, payment and ledger columns (64-bit) can hold, with room to spare.
+MAX_TOTAL_MINOR = 10**15
 PAYMENT_FAILURES = frozenset({PaymentStatus.DECLINED, PaymentStatus.FAILED, PaymentStatus.VOIDED})
 
 
@@ -83,7 +86,7 @@ def place_order(
     customer_id: int,
     lines: Sequence[LineRequest],
     payment_method: str,
-    idempotency_record_id: int | None = None,
+    idempotency_record: IdempotencyRecord | None = None,
 ) -> Order:
     """Create the order and drive it as far as the other apps allow.
 
@@ -91,23 +94,30 @@ def place_order(
     (declined, stock released) or still ``pending`` when the payment provider did not
     answer (a retry or the reconciler finishes it). Raises ``OrderInvalid`` with
     per-field errors, creating nothing, for unknown SKUs, bad quantities, duplicate
-    lines, mixed currencies or an unsupported payment method. The order is linked to
-    the idempotency record in the transaction that creates it.
+    lines, mixed currencies or an unsupported payment method.
+
+    The order is linked to the idempotency record in the transaction that creates it.
+    An unsaved record (``idempotency.new_claim``) is inserted in that transaction,
+    which claims its key; ``KeyAlreadyClaimed`` is raised, creating nothing, when the
+    key was claimed before.
     """
     prices = _validated_prices(lines=lines, payment_method=payment_method)
     currency = next(iter(prices.values())).currency
     now = timezone.now()
     lease_fields = new_lease_fields(Operation.PLACE, now)
+    order = Order(
+        customer_id=customer_id,
+        status=OrderStatus.PENDING,
+        currency=currency,
+        total_minor=sum(prices[line.sku].amount_minor * line.quantity for line in lines),
+        payment_method=payment_method,
+        **lease_fields,
+    )
     with transaction.atomic(using=DB):
-        order = Order.objects.create(
-            customer_id=customer_id,
-            status=OrderStatus.PENDING,
-            currency=currency,
-            total_minor=sum(prices[line.sku].amount_minor * line.quantity for line in lines),
-            payment_method=payment_method,
-            **lease_fields,
-        )
-        OrderLine.objects.bulk_create(
+        if idempotency_record is not None:
+            _link(idempotency_record, order)
+        order.save(using=DB, force_insert=True)
+        order_lines = OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
                 sku=line.sku,
@@ -116,10 +126,22 @@ def place_order(
             )
             for line in lines
         )
-        if idempotency_record_id is not None:
-            IdempotencyRecord.objects.filter(pk=idempotency_record_id).update(order_id=order.id)
     lease = Lease(order.id, lease_fields["driver_token"], Operation.PLACE)
-    return drive_placement(lease)
+    return drive_placement(lease, order=with_lines(order, order_lines))
+
+
+def _link(record: IdempotencyRecord, order: Order) -> None:
+    """Point the idempotency record at the order being created (inside its transaction)."""
+    record.order_id = order.id
+    if record.pk is not None:
+        IdempotencyRecord.objects.filter(pk=record.pk).update(order_id=order.id)
+        return
+    try:
+        # The first statement of the transaction: on a key seen before, nothing was written.
+        record.save(using=DB, force_insert=True)
+    except IntegrityError as taken:
+        record.order_id = None
+        raise KeyAlreadyClaimed(record.key) from taken
 
 
 def resume_placement(*, order_id: UUID) -> Order:
@@ -137,9 +159,13 @@ def resume_placement(*, order_id: UUID) -> Order:
     return drive_placement(lease)
 
 
-def drive_placement(lease: Lease) -> Order:
-    """Reserve, authorize, hold and confirm under ``lease``; each step is idempotent per order."""
-    order = reload(lease.order_id)
+def drive_placement(lease: Lease, *, order: Order | None = None) -> Order:
+    """Reserve, authorize, hold and confirm under ``lease``; each step is idempotent per order.
+
+    ``order`` is the row as it stands, with its lines, when the caller has it already.
+    """
+    if order is None:
+        order = reload(lease.order_id)
     stock_lines = [StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines.all()]
     inventory, payments = bound(InventoryService), bound(PaymentsService)
     try:
@@ -147,7 +173,7 @@ def drive_placement(lease: Lease) -> Order:
             inventory.reserve(order_id=order.id, lines=stock_lines)
         except (InsufficientStock, UnknownProducts) as short:
             _reject(lease, order, short_skus=short.skus, reason="insufficient_stock")
-            return reload(order.id)
+            return order
         except ReservationClosed:
             # Resumed after the reservation lapsed: the stock is no longer held.
             return _reject_lapsed(lease, order)
@@ -173,8 +199,9 @@ def drive_placement(lease: Lease) -> Order:
                 target=OrderStatus.PAYMENT_FAILED,
                 reason=reason,
                 events=[OrderPaymentFailed(order_id=order.id, reason=reason)],
+                order=order,
             )
-            return reload(order.id)
+            return order
         try:
             # Confirmed orders keep their stock until shipped or cancelled.
             inventory.hold(order_id=order.id)
@@ -190,15 +217,17 @@ def drive_placement(lease: Lease) -> Order:
                     total=Money(order.total_minor, order.currency),
                 )
             ],
+            order=order,
         )
     except LeaseLost:
         logger.warning("placement of order %s overran its lease; another driver has it", order.id)
+        return reload(order.id)
     except BaseException:
         # The process lives on (an error, a lost connection): a retry may resume at
         # once. Had it died, the lease would run out instead.
         let_go(lease, keep_operation=True)
         raise
-    return reload(order.id)
+    return order
 
 
 def _reject_lapsed(lease: Lease, order: Order) -> Order:
@@ -209,7 +238,7 @@ def _reject_lapsed(lease: Lease, order: Order) -> Order:
         let_go(lease, keep_operation=True)  # the reconciler voids it later
         return reload(order.id)
     _reject(lease, order, short_skus=[line.sku for line in order.lines.all()], reason="expired")
-    return reload(order.id)
+    return order
 
 
 def _reject(lease: Lease, order: Order, *, short_skus: Sequence[str], reason: str) -> None:
@@ -220,6 +249,7 @@ def _reject(lease: Lease, order: Order, *, short_skus: Sequence[str], reason: st
         short_skus=skus,
         reason=reason,
         events=[OrderRejected(order_id=order.id, short_skus=tuple(skus))],
+        order=order,
     )
 
 
@@ -250,6 +280,10 @@ def _validated_prices(*, lines: Sequence[LineRequest], payment_method: str) -> d
         errors.append(
             {"field": "lines", "message": "All products of an order must share one currency."}
         )
+    if not errors:
+        total = sum(products[line.sku].price.amount_minor * line.quantity for line in lines)
+        if total > MAX_TOTAL_MINOR:
+            errors.append({"field": "lines", "message": "The order total is too large."})
     if errors:
         raise OrderInvalid(errors)
     return {sku: product.price for sku, product in products.items()}

@@ -39,15 +39,36 @@ from contracts.payments import (
     PaymentVoided,
 )
 from shop.payments import conf
+from shop.payments.counters import count_payment
 from shop.payments.models import InteractionOutcome, Operation, Payment, ProviderInteraction
 from shop.payments.providers import get_provider
 from shop.payments.providers.base import ProviderResult, ProviderTimeout
 from shop.platform.events import publish
-from shop.platform.telemetry.metrics import count_payment
 
 DB = "payments"
 POLL_SECONDS = 0.05
 NO_ANSWER_REASON = "no_answer_from_provider"
+
+
+# What a claim writes on an existing payment, and what applying an answer may change;
+# the order, amount and method of a payment never change after it is created.
+PENDING_FIELDS = (
+    "pending_operation",
+    "pending_key",
+    "pending_amount_minor",
+    "pending_since",
+    "in_flight_until",
+    "updated_at",
+)
+SETTLED_FIELDS = (
+    *PENDING_FIELDS,
+    "status",
+    "provider_reference",
+    "captured_minor",
+    "refunded_minor",
+    "refunds_requested",
+    "decline_reason",
+)
 
 
 @dataclass(frozen=True)
@@ -87,11 +108,19 @@ def run(
     """Claim, call and record ``operation`` on the order's payment, exactly once."""
     deadline = time.monotonic() + conf.wait_for_in_flight()
     waited_for = ""
+    # Most payments are created by their first call: try the INSERT before looking.
+    first_call = create is not None
     while True:
         try:
-            claim, payment = _claim(order_id, operation, plan, create, waited_for)
+            if first_call:
+                assert create is not None
+                claim, payment = _claim_new(operation, plan, create)
+            else:
+                claim, payment = _claim(order_id, operation, plan, create, waited_for)
         except IntegrityError:
-            # Another caller created the payment first: decide again on its row.
+            # The payment exists (a repeated call, or another caller was first):
+            # decide again on its locked row.
+            first_call = False
             continue
         if claim is not None:
             return _call_and_record(claim)
@@ -101,6 +130,21 @@ def run(
             raise PaymentProviderUnavailable(order_id, operation)
         waited_for = payment.pending_key
         time.sleep(POLL_SECONDS)
+
+
+def _claim_new(operation: Operation, plan: Plan, create: Create) -> tuple[Claim, Payment]:
+    """Insert the payment with its call pending; the unique order id refuses a second one."""
+    with transaction.atomic(using=DB):
+        return _create(operation, plan, create)
+
+
+def _create(operation: Operation, plan: Plan, create: Create) -> tuple[Claim, Payment]:
+    payment = create()
+    call = plan(payment)
+    assert call is not None
+    _mark_pending(payment, operation, call)
+    payment.save(using=DB, force_insert=True)
+    return _claim_of(payment), payment
 
 
 def _claim(
@@ -115,12 +159,7 @@ def _claim(
         if payment is None:
             if create is None:
                 raise PaymentNotFound(order_id)
-            payment = create()
-            call = plan(payment)
-            assert call is not None
-            _mark_pending(payment, operation, call)
-            payment.save(using=DB, force_insert=True)
-            return _claim_of(payment), payment
+            return _create(operation, plan, create)
         if payment.is_in_flight():
             return None, payment
         if payment.pending_operation:
@@ -130,7 +169,7 @@ def _claim(
         if call is None:
             return None, payment
         _mark_pending(payment, operation, call)
-        payment.save(using=DB)
+        payment.save(using=DB, update_fields=PENDING_FIELDS)
         return _claim_of(payment), payment
 
 
@@ -218,7 +257,7 @@ def record_unanswered(
         if payment.pending_key == claim.key:
             payment.status = PaymentStatus.UNRESOLVED
             payment.in_flight_until = None
-            payment.save(using=DB)
+            payment.save(using=DB, update_fields=["status", "in_flight_until", "updated_at"])
         return payment
 
 
@@ -250,7 +289,7 @@ def record_answer(
         payment.pending_amount_minor = None
         payment.pending_since = None
         payment.in_flight_until = None
-        payment.save(using=DB)
+        payment.save(using=DB, update_fields=SETTLED_FIELDS)
         return payment
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from contracts.common import Money
@@ -49,3 +50,9 @@ class PaymentsFacade:
     def get(self, *, order_id: UUID) -> Payment | None:
         payment = selectors.payment_for_order(order_id=order_id)
         return None if payment is None else to_contract(payment)
+
+    def get_many(self, *, order_ids: Sequence[UUID]) -> dict[UUID, Payment]:
+        return {
+            payment.order_id: to_contract(payment)
+            for payment in selectors.payments_for_orders(order_ids=order_ids)
+        }

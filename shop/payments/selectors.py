@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -13,6 +14,10 @@ from shop.payments.models import Payment
 
 def payment_for_order(*, order_id: UUID) -> Payment | None:
     return Payment.objects.filter(order_id=order_id).first()
+
+
+def payments_for_orders(*, order_ids: Iterable[UUID]) -> QuerySet[Payment]:
+    return Payment.objects.filter(order_id__in=list(order_ids))
 
 
 def unanswered_payments() -> QuerySet[Payment]:

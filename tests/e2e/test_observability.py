@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.db import connections
 from opentelemetry.trace import SpanKind
+from prometheus_client import REGISTRY
 
 from tests.e2e.conftest import client_for, place
 
@@ -72,3 +73,24 @@ def test_order_metrics_are_labelled_by_route_template(catalog, client):
     assert 'route="api/v1/orders/<uuid:order_id>/"' in metrics
     assert order_id not in metrics
     assert 'shop_orders_total{outcome="confirmed"}' in metrics
+
+
+def test_business_outcomes_are_counted(catalog, client):
+    def counted(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = (
+        counted("shop_orders_total", outcome="rejected"),
+        counted("shop_stockouts_total"),
+        counted("shop_payments_total", outcome="declined"),
+        counted("shop_orders_total", outcome="payment_failed"),
+    )
+    alice = client_for("alice")
+
+    assert place(alice, sku="LAST-ONES", quantity=11).status_code == 409
+    assert place(alice, method="pm_card_chargeDeclined").status_code == 402
+
+    assert counted("shop_orders_total", outcome="rejected") == before[0] + 1
+    assert counted("shop_stockouts_total") == before[1] + 1
+    assert counted("shop_payments_total", outcome="declined") == before[2] + 1
+    assert counted("shop_orders_total", outcome="payment_failed") == before[3] + 1

@@ -9,6 +9,7 @@ import pytest
 from django.db import connections
 from django.db.models import F
 
+from contracts.common import Money
 from contracts.inventory import InventoryService
 from contracts.payments import PaymentsService
 from shop.inventory.facade import InventoryFacade
@@ -191,3 +192,34 @@ def test_an_unanswered_authorization_is_finished_by_the_retry(catalog, settings)
     assert retry.json()["id"] == first.json()["order_id"]
     assert authorizations() == 1
     assert state(retry.json()["id"]) == ("confirmed", "reserved", "authorized")
+
+
+@pytest.mark.parametrize(
+    ("currency", "price_minor", "shown"), [("ISK", 500, "500"), ("JOD", 1234, "1.234")]
+)
+def test_catalog_and_orders_read_one_minor_unit_table(currency, price_minor, shown):
+    sku = f"PRICED-{currency}"
+    bound(InventoryService).create_product(
+        sku=sku, name=sku, price=Money(price_minor, currency), stock=5
+    )
+    alice = client_for("alice")
+
+    order = place(alice, sku=sku, quantity=1)
+
+    assert order.status_code == 201, order.content
+    assert order.json()["lines"][0]["unit_price"] == {"amount": shown, "currency": currency}
+    assert alice.get(f"/api/v1/products/{sku}/").json()["price"]["amount"] == shown
+
+
+def test_an_order_too_large_to_pay_is_refused_before_anything_is_created():
+    bound(InventoryService).create_product(
+        sku="GOLD-BAR", name="Gold", price=Money(99_999_999_999_999_99, "EUR"), stock=5000
+    )
+
+    refused = place(client_for("alice"), sku="GOLD-BAR", quantity=1000)
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [
+        {"field": "lines", "message": "The order total is too large."}
+    ]
+    assert not Order.objects.exists()

@@ -181,6 +181,18 @@ def test_staff_restock_a_product(staff, make_product):
     assert Stock.objects.get(product_id="TEE-BLACK-M").on_hand == 7
 
 
+def test_restocking_past_two_billion_units_still_counts(staff, make_product):
+    make_product("TEE-BLACK-M", stock=1_000_000_000)
+
+    for _ in range(2):
+        response = staff.post(
+            "/api/v1/products/TEE-BLACK-M/restock/", {"quantity": 1_000_000_000}, format="json"
+        )
+        assert response.status_code == 200
+
+    assert response.json()["available"] == 3_000_000_000
+
+
 @pytest.mark.parametrize("body", [{"quantity": 0}, {"quantity": -3}, {"quantity": "x"}, {}])
 def test_restocking_needs_a_positive_quantity(staff, make_product, body):
     make_product("TEE-BLACK-M", stock=2)

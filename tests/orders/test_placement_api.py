@@ -1,8 +1,10 @@
 """POST /api/v1/orders/: every outcome row of API.md § Orders, status and body."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from contracts.orders import OrderStatus
 from contracts.payments import PaymentStatus
@@ -220,6 +222,41 @@ def test_the_same_key_with_another_body_answers_422_and_changes_nothing(alice, b
     assert response.json()["type"].endswith("/idempotency-key-reused")
     assert Order.objects.count() == 1
     assert bound_fakes.inventory.available("MUG-WHITE") == 100
+
+
+def test_a_retry_gets_the_first_answer_after_the_product_left_the_catalog(alice, bound_fakes):
+    first = place(alice, key="order-1")
+    del bound_fakes.inventory.products["TEE-BLACK-M"]
+
+    again = place(alice, key="order-1")
+
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert Order.objects.count() == 1
+
+
+def test_an_invalid_body_under_a_used_key_answers_422_and_keeps_the_first_answer(
+    alice, bound_fakes
+):
+    first = place(alice, key="order-1")
+
+    response = place(alice, [{"sku": "NOT-SOLD", "quantity": 1}], key="order-1")
+
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/idempotency-key-reused")
+    assert place(alice, key="order-1").json() == first.json()
+
+
+def test_a_key_past_its_expiry_places_a_new_order(alice, bound_fakes):
+    first = place(alice, key="order-1")
+    IdempotencyRecord.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    again = place(alice, key="order-1")
+
+    assert again.status_code == 201
+    assert again.json()["id"] != first.json()["id"]
+    assert IdempotencyRecord.objects.get().order_id == uuid.UUID(again.json()["id"])
+    assert Order.objects.count() == 2
 
 
 def test_keys_are_scoped_to_the_customer(alice, bob):

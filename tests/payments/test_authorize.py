@@ -1,5 +1,7 @@
 """Authorizing an order's payment with each of the simulated provider's methods."""
 
+import uuid
+
 import pytest
 
 from contracts.common import Money
@@ -91,3 +93,15 @@ def test_the_provider_sees_a_key_derived_from_the_order_and_operation(payments, 
         f"order-{order_id}-refund-1",
         f"order-{order_id}-refund-2",
     ]
+
+
+@payments_db
+def test_the_payments_of_many_orders_are_read_in_one_call(payments, django_assert_num_queries):
+    paid, declined, unpaid = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    payments.authorize(order_id=paid, amount=EUR_25, payment_method="pm_card_visa")
+    payments.authorize(order_id=declined, amount=EUR_25, payment_method="pm_card_chargeDeclined")
+
+    with django_assert_num_queries(1, using="payments"):
+        found = payments.get_many(order_ids=[paid, declined, unpaid])
+
+    assert found == {paid: payments.get(order_id=paid), declined: payments.get(order_id=declined)}

@@ -101,6 +101,10 @@ def test_an_event_that_does_not_apply_is_acknowledged_and_kept(payments, order_i
         pytest.param(lambda body: deliver(body, timestamp=int(time.time()) + 301), id="future"),
         pytest.param(lambda body: deliver(body, signature=""), id="unsigned"),
         pytest.param(lambda body: deliver(body, signature="v1=abc"), id="no-timestamp"),
+        pytest.param(
+            lambda body: deliver(body, signature="t=1" + "0" * 400 + ",v1=abc"), id="huge-time"
+        ),
+        pytest.param(lambda body: deliver(body, signature="t=" + "9" * 5000 + ",v1=a"), id="long"),
     ],
 )
 def test_a_bad_or_stale_signature_is_refused_and_changes_nothing(authorized, forge):

@@ -8,9 +8,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from contracts.currencies import AmountNotRepresentable, is_currency, to_minor_units
+from contracts.currencies import to_decimal_string as money_string
 from contracts.inventory import Product
-from shop.inventory.currencies import AmountNotRepresentable, is_currency, to_minor_units
-from shop.inventory.currencies import to_decimal_string as money_string
 from shop.inventory.models import SKU_HELP, SKU_PATTERN
 
 MAX_STOCK = 1_000_000_000

@@ -9,9 +9,16 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from shop.orders import idempotency, services
-from shop.orders.errors import OrderBusy, OrderError, OrderInvalid, RequestInProgress
+from shop.orders.errors import (
+    KeyAlreadyClaimed,
+    OrderBusy,
+    OrderError,
+    OrderInvalid,
+    RequestInProgress,
+)
 from shop.orders.http.answers import error_response, placement_response, replayed_response
 from shop.orders.idempotency import ClaimKind
+from shop.orders.models import IdempotencyRecord
 from shop.orders.services import LineRequest
 
 
@@ -37,9 +44,45 @@ def answer_placement(
             raise invalid(error) from error
         return placement_response(order)
 
+    request_fingerprint = idempotency.fingerprint(body)
+    record = idempotency.new_claim(
+        customer_id=customer_id, key=key, request_fingerprint=request_fingerprint
+    )
+    try:
+        # A key seen for the first time is claimed by the transaction creating the order.
+        order = services.place_order(
+            customer_id=customer_id,
+            lines=lines,
+            payment_method=payment_method,
+            idempotency_record=record,
+        )
+    except (KeyAlreadyClaimed, OrderInvalid):
+        # Nothing was created: the key, if seen before, decides the answer.
+        return _answer_by_key(
+            customer_id=customer_id,
+            key=key,
+            request_fingerprint=request_fingerprint,
+            lines=lines,
+            payment_method=payment_method,
+        )
+    except BaseException:
+        if record.pk is not None:
+            idempotency.release_key(record=record)
+        raise
+    return _remembered(record, placement_response(order))
+
+
+def _answer_by_key(
+    *,
+    customer_id: int,
+    key: str,
+    request_fingerprint: str,
+    lines: Sequence[LineRequest],
+    payment_method: str,
+) -> Response:
     try:
         claim = idempotency.claim_key(
-            customer_id=customer_id, key=key, request_fingerprint=idempotency.fingerprint(body)
+            customer_id=customer_id, key=key, request_fingerprint=request_fingerprint
         )
     except OrderError as error:
         return error_response(error)
@@ -54,7 +97,7 @@ def answer_placement(
                 customer_id=customer_id,
                 lines=lines,
                 payment_method=payment_method,
-                idempotency_record_id=record.pk,
+                idempotency_record=record,
             )
     except OrderInvalid as error:
         idempotency.abandon_key(record=record)
@@ -66,7 +109,11 @@ def answer_placement(
         # Let the client's retry resume at once instead of waiting out the lease.
         idempotency.release_key(record=record)
         raise
-    response = placement_response(order)
+    return _remembered(record, placement_response(order))
+
+
+def _remembered(record: IdempotencyRecord, response: Response) -> Response:
+    """Store a final answer for the retries; a 503 lets the next retry resume at once."""
     if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
         idempotency.release_key(record=record)
     else:

@@ -7,10 +7,8 @@ from typing import Any
 from rest_framework import serializers
 
 from contracts.payments import Payment
-from shop.orders.models import Order
+from shop.orders.models import MAX_QUANTITY, Order
 from shop.orders.money import money
-
-MAX_QUANTITY = 1000
 
 
 class LineInSerializer(serializers.Serializer):

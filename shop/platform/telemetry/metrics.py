@@ -59,26 +59,6 @@ BINDING_CALL_DURATION = Histogram(
     ["contract", "method", "outcome"],
     buckets=LATENCY_BUCKETS,
 )
-ORDERS = Counter("shop_orders", "Orders by the outcome they reached.", ["outcome"])
-PAYMENTS = Counter("shop_payments", "Payment operations by outcome.", ["outcome"])
-STOCKOUTS = Counter("shop_stockouts", "Reservations refused for insufficient stock.")
-
-
-def count_order(outcome: str) -> None:
-    """Count an order reaching ``outcome`` (a status such as ``confirmed``, ``rejected``)."""
-    ORDERS.labels(outcome).inc()
-
-
-def count_payment(outcome: str) -> None:
-    """Count a payment operation's outcome (``authorized``, ``declined``, ``captured`` …)."""
-    PAYMENTS.labels(outcome).inc()
-
-
-def count_stockout() -> None:
-    """Count a reservation refused because stock ran out (no SKU label: unbounded)."""
-    STOCKOUTS.inc()
-
-
 GaugeReading = float | None | Mapping[tuple[str, ...], float]
 """A scrape-time gauge's value: one number, nothing yet, or one number per label tuple."""
 

@@ -129,24 +129,6 @@ def test_outbox_lag_is_the_age_of_the_oldest_waiting_message_and_parked_are_coun
 
 
 @pytest.mark.django_db(databases="__all__")
-def test_business_counters_count_what_the_apps_report(client):
-    before = scrape(client)
-
-    metrics.count_order("confirmed")
-    metrics.count_order("confirmed")
-    metrics.count_payment("declined")
-    metrics.count_stockout()
-    after = scrape(client)
-
-    def grew(name, **labels):
-        return value(after, name, **labels) - value(before, name, **labels)
-
-    assert grew("shop_orders_total", outcome="confirmed") == 2
-    assert grew("shop_payments_total", outcome="declined") == 1
-    assert grew("shop_stockouts_total") == 1
-
-
-@pytest.mark.django_db(databases="__all__")
 def test_an_app_can_expose_a_gauge_read_at_scrape_time(client, monkeypatch):
     monkeypatch.setattr(metrics, "_scrape_gauges", {})
     oldest = {"seconds": 42.0}

@@ -1,12 +1,13 @@
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from shop.inventory import services
+from shop.platform.commands import ShopCommand
 
 
-class Command(BaseCommand):
+class Command(ShopCommand):
     help = (
         "Release every stock reservation past its expiry now, giving its units back "
         "(the worker does this on a schedule). Safe to run alongside workers."

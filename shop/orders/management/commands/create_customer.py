@@ -1,11 +1,12 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from shop.orders import services
+from shop.platform.commands import ShopCommand
 
 
-class Command(BaseCommand):
+class Command(ShopCommand):
     help = "Create the customer USERNAME if missing and print its API token as the last line."
 
     def add_arguments(self, parser: CommandParser) -> None:

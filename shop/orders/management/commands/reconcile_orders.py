@@ -1,12 +1,13 @@
 from typing import Any
 from uuid import UUID
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from shop.orders import reconciliation
+from shop.platform.commands import ShopCommand
 
 
-class Command(BaseCommand):
+class Command(ShopCommand):
     help = (
         "Settle now the orders stuck 'pending' past the deadline or left mid-operation: "
         "confirm those whose stock and payment are both held, compensate the others."

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from shop.payments import services
+from shop.platform.commands import ShopCommand
 
 
-class Command(BaseCommand):
+class Command(ShopCommand):
     help = (
         "Ask the payment provider about calls it did not answer (by idempotency key) and "
         "settle those payments. The worker runs this every minute."

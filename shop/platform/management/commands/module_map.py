@@ -22,9 +22,12 @@ class Command(BaseCommand):
         path = Path(output)
         rendered = render_markdown()
         if check:
-            if not path.exists() or path.read_text() != rendered:
+            if not path.is_file() or path.read_text() != rendered:
                 raise CommandError(f"{path} is out of date: run `manage.py module_map`.")
             self.stdout.write(f"{path} is up to date.")
             return
-        path.write_text(rendered)
+        try:
+            path.write_text(rendered)
+        except OSError as exc:
+            raise CommandError(f"cannot write {path}: {exc.strerror}") from exc
         self.stdout.write(f"Wrote {path}.")

@@ -2,9 +2,10 @@ import signal
 import threading
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from prometheus_client import start_http_server
 
+from shop.platform.commands import ShopCommand
 from shop.platform.worker import PassReport, Worker
 
 
@@ -22,7 +23,14 @@ def positive_float(text: str) -> float:
     return value
 
 
-class Command(BaseCommand):
+def port(value: str) -> int:
+    port = int(value)
+    if not 1 <= port <= 65535:
+        raise ValueError(value)
+    return port
+
+
+class Command(ShopCommand):
     help = (
         "Deliver every app's outbox to the subscribers and run the periodic jobs. "
         "Several workers may run at once. Stops after the current batch on SIGTERM or SIGINT."
@@ -49,7 +57,7 @@ class Command(BaseCommand):
 
         parser.add_argument(
             "--metrics-port",
-            type=int,
+            type=port,
             default=0,
             metavar="P",
             help="Serve this worker's Prometheus metrics on port P (default: not served).",

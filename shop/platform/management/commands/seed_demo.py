@@ -1,12 +1,12 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils.module_loading import autodiscover_modules
 
+from shop.platform.commands import ShopCommand
 from shop.platform.demo import demo_seeders
 
 
-class Command(BaseCommand):
+class Command(ShopCommand):
     help = "Idempotently load the demo catalog, demo users (printing their tokens) and orders."
 
     def handle(self, *args: Any, **options: Any) -> None:
