@@ -11,3 +11,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("shop.platform.urls")),
 ]
+
+# Errors outside DRF views answer problem+json too (API.md § Conventions).
+handler400 = "shop.platform.errors.bad_request"
+handler403 = "shop.platform.errors.permission_denied"
+handler404 = "shop.platform.errors.page_not_found"
+handler500 = "shop.platform.errors.server_error"

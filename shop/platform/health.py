@@ -12,6 +12,7 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
+from shop.platform.errors import probe_view
 from shop.platform.problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ DATABASE_TIMEOUT_SECONDS = 2
 """How long a database may take to connect, and then to answer; libpq's minimum is 2."""
 
 
+@probe_view
 def healthz(request: HttpRequest) -> HttpResponse:
     """The process lives and serves requests."""
     return JsonResponse({"status": "ok"})
@@ -75,6 +77,7 @@ def readiness() -> dict[str, bool]:
     return checks
 
 
+@probe_view
 def readyz(request: HttpRequest) -> HttpResponse:
     """Every database alias and the cache answer; otherwise 503 naming what is down."""
     # Probes come every few seconds: their queries would each start a trace of their own.

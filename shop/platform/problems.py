@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -24,6 +25,33 @@ class Problem(exceptions.APIException):
         self.title = title
         self.extra = extra
         super().__init__(detail=detail)
+
+
+class ProblemErrorSerializer(serializers.Serializer):
+    """One invalid input: the field's path (``lines[0].quantity``; empty for the body)."""
+
+    field = serializers.CharField(allow_blank=True)
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """The OpenAPI shape of every error: an RFC 9457 problem. Members a problem type
+    adds (``order_id``, ``skus``...) are allowed beyond these."""
+
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = ProblemErrorSerializer(many=True, required=False)
+
+
+def problem_responses(described: dict[int, str]) -> dict[tuple[int, str], OpenApiResponse]:
+    """``extend_schema(responses=...)`` entries: a problem for each status code, with
+    its description (``{404: "No such order."}``)."""
+    return {
+        (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=description)
+        for code, description in described.items()
+    }
 
 
 def problem_response(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -121,3 +122,21 @@ def test_reads_still_work_when_the_cache_is_down(anonymous, make_product):
         inventory.reserve(order_id=uuid.uuid4(), lines=[StockLine("TEE-BLACK-M", 1)])
         assert available(anonymous) == 9
     connections.close_all()
+
+
+def test_parameters_other_than_cursor_and_limit_share_one_cached_page(
+    anonymous, make_product, django_assert_num_queries
+):
+    make_product("TEE-BLACK-M", stock=10)
+    make_product("MUG-WHITE", stock=5)
+    first = anonymous.get("/api/v1/products/", {"limit": 1, "junk": 1})
+
+    with django_assert_num_queries(0, using="inventory"):
+        again = anonymous.get("/api/v1/products/", {"junk": 2, "limit": 1, "more": "x"})
+
+    assert again.json() == first.json()
+    next_url = urlsplit(first.json()["next"])
+    assert next_url.path == "/api/v1/products/"
+    assert set(parse_qs(next_url.query)) == {"limit", "cursor"}
+    following = anonymous.get(first.json()["next"]).json()
+    assert [p["sku"] for p in following["results"]] == ["TEE-BLACK-M"]

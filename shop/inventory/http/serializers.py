@@ -70,15 +70,3 @@ class ProductCreateSerializer(serializers.Serializer):
 
 class RestockSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_STOCK)
-
-
-class CatalogProblemSerializer(serializers.Serializer):
-    """An RFC 9457 problem (``application/problem+json``)."""
-
-    type = serializers.URLField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    errors = serializers.ListField(
-        child=serializers.DictField(child=serializers.CharField()), required=False
-    )

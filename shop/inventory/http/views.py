@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, BasePermission, IsAdminUser
@@ -16,29 +17,40 @@ from rest_framework.views import APIView
 from contracts.inventory import ProductAlreadyExists, UnknownProducts
 from shop.inventory import selectors, services
 from shop.inventory.http.serializers import (
-    CatalogProblemSerializer,
     ProductCreateSerializer,
     ProductSerializer,
     RestockSerializer,
 )
 from shop.platform.pagination import CursorPage
-from shop.platform.problems import Problem
+from shop.platform.problems import Problem, problem_responses
 
-
-def _problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(CatalogProblemSerializer, description=description)
-
-
-PROBLEM = "application/problem+json"
-STAFF_ONLY = {
-    (401, PROBLEM): _problem("Not authenticated."),
-    (403, PROBLEM): _problem("Not staff."),
-}
+STAFF_ONLY = {401: "Not authenticated.", 403: "Not staff."}
 
 
 class CatalogPage(CursorPage):
     # The catalog has no meaningful recency; SKU order is stable and unique.
     ordering = "sku"
+
+    def cache_key(self, request: Request) -> str:
+        """What identifies the page asked for: its validated cursor and limit, and the
+        list's own URL (the page holds absolute links). Nothing else of the query
+        string: an extra parameter must not make another cache entry."""
+        cursor = self.decode_cursor(request)
+        position = None if cursor is None else tuple(cursor)
+        return f"{self._list_url(request)} {self.get_page_size(request)} {position!r}"
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        rows = super().paginate_queryset(queryset, request, view)
+        # The page is shared through the cache: its links carry the limit and cursor
+        # only, never what else the first caller's query string held.
+        self.base_url = self._list_url(request)
+        if self.page_size_query_param in request.query_params:
+            self.base_url += f"?{urlencode({self.page_size_query_param: self.page_size})}"
+        return rows
+
+    @staticmethod
+    def _list_url(request: Request) -> str:
+        return request.build_absolute_uri(request.path)
 
 
 class ProductListView(generics.ListCreateAPIView):
@@ -53,10 +65,16 @@ class ProductListView(generics.ListCreateAPIView):
     def get_queryset(self) -> Any:
         return selectors.product_list()
 
-    @extend_schema(summary="List active products", responses={200: ProductSerializer(many=True)})
+    @extend_schema(
+        summary="List active products",
+        responses={
+            200: ProductSerializer(many=True),
+            **problem_responses({400: "Invalid limit or cursor."}),
+        },
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = selectors.cached_catalog_page(
-            page=request.build_absolute_uri(), build=lambda: self._render_page(request)
+            page=self.paginator.cache_key(request), build=lambda: self._render_page(request)
         )
         return Response(body)
 
@@ -78,9 +96,9 @@ class ProductListView(generics.ListCreateAPIView):
         request=ProductCreateSerializer,
         responses={
             201: ProductSerializer,
-            (400, PROBLEM): _problem("Invalid body."),
-            (409, PROBLEM): _problem("A product with this SKU exists."),
-            **STAFF_ONLY,
+            **problem_responses(
+                {400: "Invalid body.", 409: "A product with this SKU exists.", **STAFF_ONLY}
+            ),
         },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -118,7 +136,7 @@ class ProductDetailView(APIView):
         summary="Get a product",
         responses={
             200: ProductSerializer,
-            (404, PROBLEM): _problem("No active product has this SKU."),
+            **problem_responses({404: "No active product has this SKU."}),
         },
     )
     def get(self, request: Request, sku: str) -> Response:
@@ -136,9 +154,9 @@ class ProductRestockView(APIView):
         request=RestockSerializer,
         responses={
             200: ProductSerializer,
-            (400, PROBLEM): _problem("Invalid body."),
-            (404, PROBLEM): _problem("No product has this SKU."),
-            **STAFF_ONLY,
+            **problem_responses(
+                {400: "Invalid body.", 404: "No product has this SKU.", **STAFF_ONLY}
+            ),
         },
     )
     def post(self, request: Request, sku: str) -> Response:

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
@@ -22,8 +22,13 @@ from shop.orders.http.placement import answer_placement
 from shop.orders.http.serializers import OrderSerializer, PlaceOrderSerializer, order_body
 from shop.orders.services import LineRequest
 from shop.platform.pagination import CursorPage
+from shop.platform.problems import problem_responses
 
-PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="application/problem+json")
+NOT_AUTHENTICATED = {401: "No or an invalid token."}
+NOT_FOUND = {404: "No such order among the caller's."}
+STAFF_ONLY = {**NOT_AUTHENTICATED, 403: "Not staff."}
+THROTTLED = {429: "Too many requests; see Retry-After."}
+PROVIDER_BUSY = {503: "The payment provider did not answer; see Retry-After."}
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
@@ -63,14 +68,23 @@ def _idempotency_key(request: Request) -> str | None:
 class OrderListCreateView(ThrottledByScope):
     permission_classes = [IsAuthenticated]
     write_scope = "orders.place"
+    # Read by the schema generator too: the list is documented as a page.
+    pagination_class = CursorPage
 
     @extend_schema(
         operation_id="orders_list",
-        responses={200: OrderSerializer(many=True)},
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
+        responses={
+            200: OrderSerializer(many=True),
+            **problem_responses({400: "Invalid limit or cursor.", **NOT_AUTHENTICATED}),
+        },
+        # Spectacular adds a paginator's parameters to generic views only.
+        parameters=[
+            OpenApiParameter("limit", int, description="Orders per page, 1 to 100."),
+            OpenApiParameter("cursor", str, description="From the previous page's next link."),
+        ],
     )
     def get(self, request: Request) -> Response:
-        paginator = CursorPage()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.orders_of_customer(customer_id=request.user.pk), request, view=self
         )
@@ -84,11 +98,18 @@ class OrderListCreateView(ThrottledByScope):
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: OrderSerializer,
-            400: PROBLEM,
-            402: PROBLEM,
-            409: PROBLEM,
-            422: PROBLEM,
-            503: PROBLEM,
+            **problem_responses(
+                {
+                    400: "Invalid body or Idempotency-Key; nothing was created.",
+                    **NOT_AUTHENTICATED,
+                    402: "The payment was declined (payment-declined).",
+                    409: "Stock is short (insufficient-stock), or a request with this"
+                    " Idempotency-Key is still running (request-in-progress).",
+                    422: "The Idempotency-Key was used with another body.",
+                    **THROTTLED,
+                    **PROVIDER_BUSY,
+                }
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -111,7 +132,10 @@ class OrderListCreateView(ThrottledByScope):
 class OrderDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="orders_retrieve", responses={200: OrderSerializer, 404: PROBLEM})
+    @extend_schema(
+        operation_id="orders_retrieve",
+        responses={200: OrderSerializer, **problem_responses({**NOT_AUTHENTICATED, **NOT_FOUND})},
+    )
     def get(self, request: Request, order_id: UUID) -> Response:
         order = selectors.order_of_customer(order_id=order_id, customer_id=request.user.pk)
         if order is None:
@@ -125,7 +149,18 @@ class OrderCancelView(ThrottledByScope):
     @extend_schema(
         operation_id="orders_cancel",
         request=None,
-        responses={200: OrderSerializer, 404: PROBLEM, 409: PROBLEM, 503: PROBLEM},
+        responses={
+            200: OrderSerializer,
+            **problem_responses(
+                {
+                    **NOT_AUTHENTICATED,
+                    **NOT_FOUND,
+                    409: "The order is shipped or already final.",
+                    **THROTTLED,
+                    **PROVIDER_BUSY,
+                }
+            ),
+        },
     )
     def post(self, request: Request, order_id: UUID) -> Response:
         if selectors.order_of_customer(order_id=order_id, customer_id=request.user.pk) is None:
@@ -142,7 +177,18 @@ class OrderShipView(ThrottledByScope):
     @extend_schema(
         operation_id="orders_ship",
         request=None,
-        responses={200: OrderSerializer, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        responses={
+            200: OrderSerializer,
+            **problem_responses(
+                {
+                    **STAFF_ONLY,
+                    404: "No such order.",
+                    409: "The order is not confirmed.",
+                    **THROTTLED,
+                    **PROVIDER_BUSY,
+                }
+            ),
+        },
     )
     def post(self, request: Request, order_id: UUID) -> Response:
         try:
@@ -157,7 +203,18 @@ class OrderRefundView(ThrottledByScope):
     @extend_schema(
         operation_id="orders_refund",
         request=None,
-        responses={200: OrderSerializer, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        responses={
+            200: OrderSerializer,
+            **problem_responses(
+                {
+                    **STAFF_ONLY,
+                    404: "No such order.",
+                    409: "The order is not shipped.",
+                    **THROTTLED,
+                    **PROVIDER_BUSY,
+                }
+            ),
+        },
     )
     def post(self, request: Request, order_id: UUID) -> Response:
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +12,7 @@ from shop.payments import services
 from shop.payments.http.serializers import WebhookReceiptSerializer
 from shop.payments.providers.base import InvalidProviderEvent
 from shop.payments.signatures import InvalidSignature
-from shop.platform.problems import Problem
+from shop.platform.problems import Problem, problem_responses
 
 
 class ProviderWebhookView(APIView):
@@ -34,8 +34,12 @@ class ProviderWebhookView(APIView):
         ],
         responses={
             200: WebhookReceiptSerializer,
-            400: OpenApiResponse(description="Bad or stale signature, or malformed event"),
-            404: OpenApiResponse(description="Unknown provider or charge"),
+            **problem_responses(
+                {
+                    400: "Bad or stale signature, or malformed event; nothing changed.",
+                    404: "Unknown provider or charge.",
+                }
+            ),
         },
         auth=[],
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from opentelemetry import trace
@@ -30,6 +30,7 @@ from opentelemetry.sdk.trace.export import (
 
 # Probes and scrapes arrive every few seconds and would drown the real traces.
 UNTRACED_URLS = "healthz,readyz,metrics"
+REQUEST_ID_MIDDLEWARE = "shop.platform.telemetry.middleware.RequestIdMiddleware"
 
 _lock = threading.Lock()
 _provider: TracerProvider | None = None
@@ -54,11 +55,24 @@ def setup_tracing() -> TracerProvider:
         DjangoInstrumentor().instrument(
             tracer_provider=provider,
             excluded_urls=os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", UNTRACED_URLS),
+            middleware_position=tracing_middleware_position(settings.MIDDLEWARE),
         )
         PsycopgInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
         RedisInstrumentor().instrument(tracer_provider=provider)
         _provider = provider
         return provider
+
+
+def tracing_middleware_position(middleware: Sequence[str]) -> int:
+    """Where the tracing middleware goes: right after the request id middleware.
+
+    The tracing middleware reads the Host header; a disallowed one raises there, and
+    only a middleware outside it can still put ``X-Request-ID`` on the 400 answer.
+    ``OTEL_PYTHON_DJANGO_MIDDLEWARE_POSITION`` still overrides this.
+    """
+    if REQUEST_ID_MIDDLEWARE in middleware:
+        return list(middleware).index(REQUEST_ID_MIDDLEWARE) + 1
+    return 0
 
 
 def service_resource() -> Resource:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
+from shop.platform.errors import probe_view
 from shop.platform.telemetry.metrics import exposition
 from shop.platform.telemetry.state import PlatformStateCollector
 
 
-@require_GET
+@probe_view
 def metrics(request: HttpRequest) -> HttpResponse:
     """Every metric of this process (or of all its server's workers), in Prometheus text."""
     # Scrapes come every few seconds: their queries would each start a trace of their own.

@@ -11,6 +11,7 @@ from django.urls import include, path
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 
+import shop.urls
 from contracts.common import Money
 from contracts.inventory import InsufficientStock, InventoryService, StockLine
 from contracts.payments import PaymentsService
@@ -76,3 +77,9 @@ urlpatterns = [
     ),
     path("", include("shop.urls")),
 ]
+
+# Django looks up its error views on the root URLconf: the same as the project's.
+handler400 = shop.urls.handler400
+handler403 = shop.urls.handler403
+handler404 = shop.urls.handler404
+handler500 = shop.urls.handler500
