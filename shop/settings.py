@@ -181,6 +181,26 @@ SHOP_EVENTS_MAX_ATTEMPTS = int(os.environ.get("SHOP_EVENTS_MAX_ATTEMPTS", "8"))
 SHOP_EVENTS_STREAM_MAXLEN = int(os.environ.get("SHOP_EVENTS_STREAM_MAXLEN", "100000"))
 
 # One JSON object per line on stderr, with the request id and the trace and span ids.
+# The apps' tuning knobs; their defaults live in each app's conf.py.
+_TUNING_FROM_ENVIRONMENT = {
+    "ORDERS_PENDING_DEADLINE_SECONDS": float,
+    "ORDERS_DRIVER_LEASE_SECONDS": float,
+    "ORDERS_IDEMPOTENCY_LEASE_SECONDS": float,
+    "ORDERS_IDEMPOTENCY_TTL_HOURS": float,
+    "ORDERS_RETRY_AFTER_SECONDS": int,
+    "PAYMENTS_PROVIDER": str,
+    "PAYMENTS_IN_FLIGHT_LEASE_SECONDS": float,
+    "PAYMENTS_WAIT_FOR_IN_FLIGHT_SECONDS": float,
+    "PAYMENTS_RESOLVE_AFTER_SECONDS": float,
+}
+globals().update(
+    {
+        name: kind(os.environ[name])
+        for name, kind in _TUNING_FROM_ENVIRONMENT.items()
+        if name in os.environ
+    }
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
