@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts.inventory import InventoryService
 from shop.orders import selectors, services
+from shop.platform import accounts
 from shop.platform.bindings import bound
 from shop.platform.demo import Report, demo_seeder
 
@@ -21,7 +22,7 @@ DEMO_ORDERS = (
 def seed_customers_and_orders(report: Report) -> None:
     customer_ids = {}
     for username, staff in DEMO_CUSTOMERS:
-        customer_id, token, _ = services.ensure_customer(username=username, staff=staff)
+        customer_id, token, _ = accounts.ensure_customer(username=username, staff=staff)
         customer_ids[username] = customer_id
         report(f"  {username}{' (staff)' if staff else ''}: Authorization: Token {token}")
     for username, lines, payment_method in DEMO_ORDERS:

@@ -15,10 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from contracts.common import Money
 from contracts.inventory import (
@@ -406,24 +404,3 @@ def cancel_after_payment_failure(*, order_id: UUID, reason: str) -> Order | None
         logger.info("payment of %s order %s failed late; nothing to cancel", order.status, order_id)
         return order
     return cancel_order(order_id=order_id, reason=f"payment_failed: {reason}")
-
-
-# Customers are Django users on the default database; the API knows them by token.
-
-
-def ensure_customer(*, username: str, staff: bool = False) -> tuple[int, str, bool]:
-    """Create the user if missing (staff when asked) and return ``(id, token, created)``.
-
-    An existing user keeps its password and token; ``staff=True`` promotes it.
-    """
-    user_model = get_user_model()
-    with transaction.atomic(using="default"):
-        user, created = user_model.objects.get_or_create(username=username)
-        if created:
-            user.set_unusable_password()
-        if staff and not user.is_staff:
-            user.is_staff = True
-        if created or staff:
-            user.save()
-        token, _ = Token.objects.get_or_create(user=user)
-    return user.pk, token.key, created

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from contracts.common import Money
 from contracts.inventory import InventoryService
-from shop.orders.services import ensure_customer
+from shop.platform.accounts import ensure_customer
 from shop.platform.bindings import bound
 
 

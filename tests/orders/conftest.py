@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.db.models import F
 from rest_framework.test import APIClient
 
-from shop.orders import services
 from shop.orders.models import Order
+from shop.platform import accounts
 from tests.orders import fakes
 
 
@@ -44,7 +44,7 @@ def clear_throttle_counts():
 
 
 def customer_client(username: str, *, staff: bool = False) -> tuple[APIClient, int]:
-    customer_id, token, _ = services.ensure_customer(username=username, staff=staff)
+    customer_id, token, _ = accounts.ensure_customer(username=username, staff=staff)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client, customer_id

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from shop.orders import services
+from shop.platform import accounts
 from shop.platform.commands import ShopCommand
 
 
@@ -19,7 +19,7 @@ class Command(ShopCommand):
         username = username.strip()
         if not username or len(username) > 150 or any(c.isspace() for c in username):
             raise CommandError("USERNAME must be 1-150 characters without spaces.")
-        customer_id, token, created = services.ensure_customer(username=username, staff=staff)
+        customer_id, token, created = accounts.ensure_customer(username=username, staff=staff)
         role = "staff" if staff else "customer"
         self.stdout.write(
             f"{'Created' if created else 'Found'} {role} {username!r} (id {customer_id})."
