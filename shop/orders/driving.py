@@ -10,7 +10,8 @@ transition table allows the move. Two drivers can therefore never both win.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +39,7 @@ class Lease:
     operation: Operation
 
 
-class LeaseLost(RuntimeError):
+class LeaseLost(OrderBusy):
     """The driver ran past its lease and another one took the order over."""
 
 
@@ -58,13 +59,18 @@ def claim(*, order_id: UUID, operation: Operation, target: OrderStatus) -> Lease
     """Take the order's lease to move it towards ``target``.
 
     Raises ``OrderNotFound``, ``IllegalTransition`` when its status cannot reach
-    ``target``, or ``OrderBusy`` while another driver holds it.
+    ``target``, or ``OrderBusy`` while another driver holds it or another operation
+    was left unfinished (the reconciler completes that one first: a cancel that
+    voided the payment must not be forgotten because a ship was refused meanwhile).
     """
     now = timezone.now()
     fields = new_lease_fields(operation, now)
     with transaction.atomic(using=DB):
         claimed = Order.objects.filter(
-            lease_is_free(now), pk=order_id, status__in=sources_of(target)
+            lease_is_free(now),
+            Q(operation=Operation.NONE) | Q(operation=operation),
+            pk=order_id,
+            status__in=sources_of(target),
         ).update(updated_at=now, **fields)
     if claimed:
         return Lease(order_id, fields["driver_token"], operation)
@@ -103,7 +109,7 @@ def finish(
             pk=lease.order_id, driver_token=lease.token, status__in=sources_of(target)
         ).update(**changes)
         if not moved:
-            raise LeaseLost(f"lost the lease on order {lease.order_id}")
+            raise LeaseLost(lease.order_id)
         for event in events:
             publish(event)
         transaction.on_commit(lambda: count_order(str(target)), using=DB)
@@ -124,6 +130,20 @@ def let_go(lease: Lease, *, keep_operation: bool = False) -> None:
         fields["operation"] = Operation.NONE
     with transaction.atomic(using=DB):
         Order.objects.filter(pk=lease.order_id, driver_token=lease.token).update(**fields)
+
+
+@contextmanager
+def unfinished_on_error(lease: Lease) -> Iterator[None]:
+    """On an unexpected error, give the lease back with the operation still marked.
+
+    A retry or the reconciler then finishes it; a refusal that let go already is not
+    undone (the lease's token no longer matches).
+    """
+    try:
+        yield
+    except BaseException:
+        let_go(lease, keep_operation=True)
+        raise
 
 
 def reload(order_id: UUID) -> Order:

@@ -116,7 +116,11 @@ def _settle_pending(order_id: UUID) -> str:
             )
             return OrderStatus.CONFIRMED
         if payment is not None and payment.status == PaymentStatus.AUTHORIZED:
-            payments.void(order_id=order_id)
+            voided = payments.void(order_id=order_id)
+            if voided is not None and voided.status == PaymentStatus.AUTHORIZED:
+                # The provider refused the void: keep the order pending, try next pass.
+                let_go(lease, keep_operation=True)
+                return "waiting"
         inventory.release(order_id=order_id)
         if payment is not None and payment.status in REFUSED_PAYMENTS:
             reason = payment.decline_reason or str(payment.status)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from contracts.common import Money
 from contracts.inventory import (
     InsufficientStock,
+    InventoryError,
     InventoryService,
     ReservationClosed,
     ReservationState,
@@ -53,6 +54,7 @@ from shop.orders.driving import (
     let_go,
     new_lease_fields,
     reload,
+    unfinished_on_error,
     with_lines,
 )
 from shop.orders.errors import (
@@ -70,6 +72,7 @@ logger = logging.getLogger(__name__)
 
 # What the order, payment and ledger columns (64-bit) can hold, with room to spare.
 MAX_TOTAL_MINOR = 10**15
+# A payment in one of these holds no money.
 PAYMENT_FAILURES = frozenset({PaymentStatus.DECLINED, PaymentStatus.FAILED, PaymentStatus.VOIDED})
 
 
@@ -132,7 +135,13 @@ def _link(record: IdempotencyRecord, order: Order) -> None:
     """Point the idempotency record at the order being created (inside its transaction)."""
     record.order_id = order.id
     if record.pk is not None:
-        IdempotencyRecord.objects.filter(pk=record.pk).update(order_id=order.id)
+        # Only a record no order has claimed yet: a request that stalled past its key's
+        # lease must not create a second order for the key another request resumed.
+        if not IdempotencyRecord.objects.filter(pk=record.pk, order_id__isnull=True).update(
+            order_id=order.id
+        ):
+            record.order_id = None
+            raise KeyAlreadyClaimed(record.key)
         return
     try:
         # The first statement of the transaction: on a key seen before, nothing was written.
@@ -219,13 +228,26 @@ def drive_placement(lease: Lease, *, order: Order | None = None) -> Order:
         )
     except LeaseLost:
         logger.warning("placement of order %s overran its lease; another driver has it", order.id)
-        return reload(order.id)
+        current = reload(order.id)
+        if current.status in (OrderStatus.REJECTED, OrderStatus.PAYMENT_FAILED):
+            # The reconciler gave up on this order while it stalled; whatever this
+            # driver took since must be given back (both calls are idempotent).
+            _give_back_quietly(current.id)
+        return current
     except BaseException:
         # The process lives on (an error, a lost connection): a retry may resume at
         # once. Had it died, the lease would run out instead.
         let_go(lease, keep_operation=True)
         raise
     return order
+
+
+def _give_back_quietly(order_id: UUID) -> None:
+    try:
+        bound(PaymentsService).void(order_id=order_id)
+        bound(InventoryService).release(order_id=order_id)
+    except (PaymentError, InventoryError):
+        logger.exception("could not give back what order %s held", order_id)
 
 
 def _reject_lapsed(lease: Lease, order: Order) -> Order:
@@ -303,21 +325,27 @@ def cancel_order(*, order_id: UUID, reason: str = CUSTOMER_CANCELLED) -> Order:
 
 
 def drive_cancel(lease: Lease, *, reason: str) -> Order:
-    try:
-        bound(PaymentsService).void(order_id=lease.order_id)
-    except PaymentProviderUnavailable as exc:
-        let_go(lease, keep_operation=True)
-        raise PaymentProviderBusy(lease.order_id) from exc
-    except InvalidPaymentState as exc:
-        let_go(lease)
-        raise OperationRefused(lease.order_id, f"The payment cannot be voided: {exc}") from exc
-    bound(InventoryService).release(order_id=lease.order_id)
-    finish(
-        lease,
-        target=OrderStatus.CANCELLED,
-        reason=reason,
-        events=[OrderCancelled(order_id=lease.order_id, reason=reason)],
-    )
+    with unfinished_on_error(lease):
+        try:
+            payment = bound(PaymentsService).void(order_id=lease.order_id)
+        except PaymentProviderUnavailable as exc:
+            let_go(lease, keep_operation=True)
+            raise PaymentProviderBusy(lease.order_id) from exc
+        except InvalidPaymentState as exc:
+            let_go(lease)
+            raise OperationRefused(lease.order_id, f"The payment cannot be voided: {exc}") from exc
+        if payment is not None and payment.status not in PAYMENT_FAILURES:
+            let_go(lease)
+            raise OperationRefused(
+                lease.order_id, f"The provider refused the void: {payment.status}."
+            )
+        bound(InventoryService).release(order_id=lease.order_id)
+        finish(
+            lease,
+            target=OrderStatus.CANCELLED,
+            reason=reason,
+            events=[OrderCancelled(order_id=lease.order_id, reason=reason)],
+        )
     return reload(lease.order_id)
 
 
@@ -332,6 +360,11 @@ def ship_order(*, order_id: UUID) -> Order:
 
 
 def drive_ship(lease: Lease) -> Order:
+    with unfinished_on_error(lease):
+        return _drive_ship(lease)
+
+
+def _drive_ship(lease: Lease) -> Order:
     order_id = lease.order_id
     inventory, payments = bound(InventoryService), bound(PaymentsService)
     reservation = inventory.get_reservation(order_id=order_id)
@@ -343,13 +376,17 @@ def drive_ship(lease: Lease) -> Order:
         state = "missing" if reservation is None else reservation.state
         raise OperationRefused(order_id, f"The order's stock reservation is {state}.")
     try:
-        payments.capture(order_id=order_id)
+        payment = payments.capture(order_id=order_id)
     except PaymentProviderUnavailable as exc:
         let_go(lease, keep_operation=True)
         raise PaymentProviderBusy(order_id) from exc
     except (InvalidPaymentState, PaymentNotFound) as exc:
         let_go(lease)
         raise OperationRefused(order_id, f"The payment cannot be captured: {exc}") from exc
+    if payment.status != PaymentStatus.CAPTURED:
+        # Refused by the provider (an expired authorization): nothing ships unpaid.
+        let_go(lease)
+        raise OperationRefused(order_id, f"The provider refused the capture: {payment.status}.")
     try:
         inventory.commit(order_id=order_id)
     except ReservationClosed:
@@ -370,21 +407,25 @@ def refund_order(*, order_id: UUID) -> Order:
 
 
 def drive_refund(lease: Lease) -> Order:
-    order = reload(lease.order_id)
-    try:
-        payment = bound(PaymentsService).refund(order_id=order.id)
-    except PaymentProviderUnavailable as exc:
-        let_go(lease, keep_operation=True)
-        raise PaymentProviderBusy(order.id) from exc
-    except PaymentError as exc:
-        let_go(lease)
-        raise OperationRefused(order.id, f"The payment cannot be refunded: {exc}") from exc
-    amount = Money(payment.refunded_minor, payment.amount.currency)
-    finish(
-        lease,
-        target=OrderStatus.REFUNDED,
-        events=[OrderRefunded(order_id=order.id, amount=amount)],
-    )
+    with unfinished_on_error(lease):
+        order = reload(lease.order_id)
+        try:
+            payment = bound(PaymentsService).refund(order_id=order.id)
+        except PaymentProviderUnavailable as exc:
+            let_go(lease, keep_operation=True)
+            raise PaymentProviderBusy(order.id) from exc
+        except PaymentError as exc:
+            let_go(lease)
+            raise OperationRefused(order.id, f"The payment cannot be refunded: {exc}") from exc
+        if payment.status != PaymentStatus.REFUNDED:
+            let_go(lease)
+            raise OperationRefused(order.id, f"The provider refused the refund: {payment.status}.")
+        amount = Money(payment.refunded_minor, payment.amount.currency)
+        finish(
+            lease,
+            target=OrderStatus.REFUNDED,
+            events=[OrderRefunded(order_id=order.id, amount=amount)],
+        )
     return reload(order.id)
 
 
