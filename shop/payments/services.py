@@ -167,8 +167,9 @@ def resolve_unanswered_payments(
     provider that still does not answer leaves the payment for the next pass. Safe to
     run in several workers at once. Returns how many payments were settled.
     """
-    settled = 0
-    for payment in _claim_batch(limit):
+    settled, seen = 0, set()
+    while len(seen) < limit and (payment := _claim_next(exclude=seen)) is not None:
+        seen.add(payment.pk)
         resolution = _resolve(payment)
         settled += resolution.settled
         if progress is not None:
@@ -176,12 +177,24 @@ def resolve_unanswered_payments(
     return settled
 
 
-def _claim_batch(limit: int) -> list[Payment]:
+def _claim_next(*, exclude: set[int]) -> Payment | None:
+    """Lease one unanswered payment right before asking about it.
+
+    One at a time: a lease taken for a whole batch could run out while a slow provider
+    answers about the first ones, and a client's retry of the same call would then
+    race the lookup of the last.
+    """
     with transaction.atomic(using=DB):
-        batch = list(selectors.unanswered_payments().select_for_update(skip_locked=True)[:limit])
-        lease_end = timezone.now() + conf.in_flight_lease()
-        Payment.objects.filter(pk__in=[p.pk for p in batch]).update(in_flight_until=lease_end)
-        return batch
+        payment = (
+            selectors.unanswered_payments()
+            .exclude(pk__in=exclude)
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+        if payment is not None:
+            payment.in_flight_until = timezone.now() + conf.in_flight_lease()
+            payment.save(using=DB, update_fields=["in_flight_until"])
+        return payment
 
 
 def _resolve(payment: Payment) -> Resolution:
