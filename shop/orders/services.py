@@ -434,6 +434,11 @@ def cancel_after_payment_failure(*, order_id: UUID, reason: str) -> Order | None
 
     A confirmed order is cancelled; a final one is left as it is. Raises ``OrderBusy``
     while a placement or another change is in flight, so the event is retried later.
+
+    Called in the event handler's transaction: the claim (with its operation marker)
+    commits with the inbox entry, and the calls to payments and inventory run after
+    that commit, holding no lock. Should they fail or the process die, the marker
+    leads the reconciler to finish the cancel.
     """
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
@@ -444,4 +449,8 @@ def cancel_after_payment_failure(*, order_id: UUID, reason: str) -> Order | None
     if order.status != OrderStatus.CONFIRMED:
         logger.info("payment of %s order %s failed late; nothing to cancel", order.status, order_id)
         return order
-    return cancel_order(order_id=order_id, reason=f"payment_failed: {reason}")
+    lease = claim(order_id=order_id, operation=Operation.CANCEL, target=OrderStatus.CANCELLED)
+    transaction.on_commit(
+        lambda: drive_cancel(lease, reason=f"payment_failed: {reason}"), using=DB, robust=True
+    )
+    return order

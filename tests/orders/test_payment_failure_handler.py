@@ -62,3 +62,23 @@ def test_a_failure_during_placement_is_retried_until_the_order_settles(alice, bo
     order.refresh_from_db()
     assert (order.status, order.reason) == ("payment_failed", "failed")
     assert bound_fakes.inventory.available("TEE-BLACK-M") == 100
+
+
+def test_a_cancel_cut_short_after_the_handler_committed_is_finished_by_the_reconciler(
+    alice, bound_fakes
+):
+    order = Order.objects.get(pk=place(alice).json()["id"])
+    bound_fakes.payments.fail_after_authorization(order.id)
+    bound_fakes.inventory.faults.crash_after.add("release")
+
+    payments_reports_failure(order.id)
+
+    # The event is applied (its inbox entry committed with the claim), the cancel is not.
+    assert InboxMessage.objects.using("orders").count() == 1
+    assert Order.objects.get().operation == "cancel"
+    age_orders(61)
+    reconcile_orders()
+
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    assert bound_fakes.inventory.available("TEE-BLACK-M") == 100
