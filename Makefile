@@ -27,7 +27,8 @@ format: setup
 	.venv/bin/ruff check --fix .
 
 # The production stack: PostgreSQL and Redis, started when they are not running;
-# promtool, installed when missing, for the alerting rules' tests.
+# promtool and Chromium, installed when missing, for the alerting rules' and the
+# admin's browser tests.
 test: setup lint
 	@scripts/services
 	@scripts/tools

@@ -12,6 +12,14 @@ from shop.platform.accounts import ensure_customer
 from shop.platform.bindings import bound
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Fixtures see how the test went (the browser tests keep a screenshot of a failure).
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
 @pytest.fixture(autouse=True)
 def clean_cache(settings):
     # Payments refuse provider calls inside a transaction, so these tests commit for
