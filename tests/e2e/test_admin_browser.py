@@ -24,14 +24,17 @@ CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the session (Debian's, installed by scripts/tools)."""
+    """One headless Chromium for this module (Debian's, installed by scripts/tools).
+
+    Module-scoped so that the allowance below ends with the browser tests.
+    """
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/tools (make test does)")
     # Playwright's sync API keeps an asyncio loop running on the main thread, so Django
     # would refuse the tests' own ORM calls as made "from an async context" for as long
-    # as the browser is up (the project has no async code for this to hide).
+    # as the browser is up.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
