@@ -64,6 +64,7 @@ MIDDLEWARE = [
     # First: every response, even one made by a later middleware, carries X-Request-ID.
     "shop.platform.telemetry.middleware.RequestIdMiddleware",
     "shop.platform.telemetry.middleware.RequestMetricsMiddleware",
+    "shop.platform.errors.DebugPagesOutsideTheApi",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -3,7 +3,8 @@
 Errors that never reach a DRF view (no URL matched, a converter refused the path, a
 ``DisallowedHost``, an unhandled exception) would otherwise answer with Django's HTML
 pages. The admin is browsed by people: under its prefix Django's own pages stay.
-With ``DEBUG`` on, Django shows its technical 404 and 500 pages before these run.
+With ``DEBUG`` on, Django shows its technical 404 and 500 pages before these run;
+``DebugPagesOutsideTheApi`` keeps them away from API clients.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import json
 from collections.abc import Callable
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -73,6 +75,31 @@ def server_error(request: HttpRequest) -> HttpResponse:
         title="Internal server error",
         detail="The server failed; the error is logged under this response's X-Request-ID.",
     )
+
+
+class DebugPagesOutsideTheApi:
+    """With ``DEBUG`` on, answer the API's 404s and 500s as problems too.
+
+    Django's technical pages list the URLconf or a traceback in HTML; an API client
+    in development must see what it will see in production. The traceback is still
+    logged, under the request id.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and request.path.startswith("/api/")
+            and response.status_code in (404, 500)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            if response.status_code == 404:
+                return page_not_found(request, Http404())
+            return server_error(request)
+        return response
 
 
 def probe_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

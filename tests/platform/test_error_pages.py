@@ -71,3 +71,12 @@ def test_the_admin_keeps_its_html_pages(client):
     assert login["Content-Type"].startswith("text/html")
     assert missing.status_code == 404
     assert missing["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope/", "/api/v1/orders/not-a-uuid/"])
+def test_the_api_answers_problems_even_with_debug_on(client, settings, path):
+    settings.DEBUG = True
+
+    response = client.get(path, headers={"X-Request-ID": "dev-1"})
+
+    assert_problem(response, 404, "dev-1")
