@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from contracts.common import Money
 from contracts.inventory import InventoryService
+from contracts.payments import PaymentsService
+from shop.orders.models import Order
 from shop.platform.accounts import ensure_customer
 from shop.platform.bindings import bound
 
@@ -50,3 +54,23 @@ def place(client: APIClient, sku="TEE-BLACK-M", quantity=2, *, key=None, method=
     body = {"lines": [{"sku": sku, "quantity": quantity}], "payment_method": method}
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
     return client.post("/api/v1/orders/", body, format="json", **headers)
+
+
+class Crash(Exception):
+    """Stands for the process dying at that point."""
+
+
+def state(order_id) -> tuple[str, str | None, str | None]:
+    """The order's status with its reservation and payment, as each app reports them."""
+    order_id = UUID(str(order_id))
+    reservation = bound(InventoryService).get_reservation(order_id=order_id)
+    payment = bound(PaymentsService).get(order_id=order_id)
+    return (
+        Order.objects.get(pk=order_id).status,
+        None if reservation is None else str(reservation.state),
+        None if payment is None else str(payment.status),
+    )
+
+
+def available(sku="TEE-BLACK-M") -> int:
+    return bound(InventoryService).get_products(skus=[sku])[sku].available

@@ -3,7 +3,6 @@ concurrency, and recovery after a crash between any two steps."""
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from uuid import UUID
 
 import pytest
 from django.db import connections
@@ -11,7 +10,6 @@ from django.db.models import F
 
 from contracts.common import Money
 from contracts.inventory import InventoryService
-from contracts.payments import PaymentsService
 from shop.inventory.facade import InventoryFacade
 from shop.inventory.models import Reservation
 from shop.orders.models import Order
@@ -20,29 +18,9 @@ from shop.payments.facade import PaymentsFacade
 from shop.payments.providers.simulated import SimulatedProviderCall
 from shop.payments.services import resolve_unanswered_payments
 from shop.platform.bindings import bound
-from tests.e2e.conftest import client_for, place
+from tests.e2e.conftest import Crash, available, client_for, place, state
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
-
-
-class Crash(Exception):
-    pass
-
-
-def state(order_id) -> tuple[str, str | None, str | None]:
-    """The order's status with its reservation and payment, as each app reports them."""
-    order_id = UUID(str(order_id))
-    reservation = bound(InventoryService).get_reservation(order_id=order_id)
-    payment = bound(PaymentsService).get(order_id=order_id)
-    return (
-        Order.objects.get(pk=order_id).status,
-        None if reservation is None else str(reservation.state),
-        None if payment is None else str(payment.status),
-    )
-
-
-def available(sku="TEE-BLACK-M") -> int:
-    return bound(InventoryService).get_products(skus=[sku])[sku].available
 
 
 def authorizations() -> int:

@@ -2,41 +2,18 @@
 goods shipped unpaid, a refund that did not happen, stock held for a dead order."""
 
 from datetime import timedelta
-from uuid import UUID
 
 import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from contracts.inventory import InventoryService
-from contracts.payments import PaymentsService
 from shop.inventory.facade import InventoryFacade
 from shop.orders.models import Operation, Order
 from shop.orders.reconciliation import reconcile_orders
 from shop.payments.providers.simulated import SimulatedProvider
-from shop.platform.bindings import bound
-from tests.e2e.conftest import client_for, place
+from tests.e2e.conftest import Crash, available, client_for, place, state
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
-
-
-class Crash(Exception):
-    pass
-
-
-def state(order_id) -> tuple[str, str | None, str | None]:
-    order_id = UUID(str(order_id))
-    reservation = bound(InventoryService).get_reservation(order_id=order_id)
-    payment = bound(PaymentsService).get(order_id=order_id)
-    return (
-        Order.objects.get(pk=order_id).status,
-        None if reservation is None else str(reservation.state),
-        None if payment is None else str(payment.status),
-    )
-
-
-def available(sku="TEE-BLACK-M") -> int:
-    return bound(InventoryService).get_products(skus=[sku])[sku].available
 
 
 @pytest.fixture
