@@ -25,7 +25,9 @@ from bench.load import json_body, run
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-HOST, PORT = "127.0.0.1", 8765
+HOST = "127.0.0.1"
+# Its own port, so that two benchmark runs (or a run beside a server) do not meet.
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 
 
 def environment() -> dict[str, str]:
