@@ -36,3 +36,19 @@ class DomainEvent:
 
     name: ClassVar[str]
     version: ClassVar[int] = 1
+
+
+class ServiceUnavailable(Exception):
+    """The app serving a contract cannot answer now: its process, or its database, is down.
+
+    Raised by a binding (a remote client that cannot reach its service, a circuit that
+    is open) or by an app whose own database does not answer. The caller may retry
+    after ``retry_after`` seconds; the REST API answers ``503`` problem
+    ``service-unavailable`` with ``Retry-After``.
+    """
+
+    def __init__(self, service: str, *, retry_after: int = 5, reason: str = "") -> None:
+        self.service = service
+        self.retry_after = retry_after
+        self.reason = reason
+        super().__init__(f"{service} is unavailable" + (f": {reason}" if reason else ""))

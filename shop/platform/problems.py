@@ -10,6 +10,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from contracts.common import ServiceUnavailable
+
 PROBLEM_BASE = "https://shop.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -112,6 +114,15 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
             title=exc.title,
             detail=str(exc.detail),
             **exc.extra,
+        )
+    if isinstance(exc, ServiceUnavailable):
+        return problem_response(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            type="service-unavailable",
+            title="Service unavailable",
+            detail=f"{exc}; try again later.",
+            service=exc.service,
+            headers={"Retry-After": str(exc.retry_after)},
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
