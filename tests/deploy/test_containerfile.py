@@ -3,10 +3,11 @@
 import fnmatch
 import os
 import re
+from pathlib import PurePosixPath
 
 import pytest
 
-from tests.deploy.manifests import ROOT
+from tests.deploy.manifests import OVERLAYS, ROOT, containers, workloads
 
 CONTAINERFILE = ROOT / "Containerfile"
 PINNED_BASE = re.compile(r"^[^:@\s]+:(?!latest\b)[\w.-]*\d[\w.-]*(@sha256:[0-9a-f]{64})?$")
@@ -88,7 +89,7 @@ def test_the_version_is_a_build_argument_and_the_web_is_the_default_command():
         instruction == "ENV" and "SHOP_VERSION=${SHOP_VERSION}" in arguments
         for instruction, arguments in final
     )
-    assert final[-1] == ("CMD", '["deploy/web/run"]')
+    assert final[-1] == ("CMD", '["/opt/shop/deploy/web/run"]')
     for command in ("deploy/web/run", "deploy/worker/run"):
         assert os.access(ROOT / command, os.X_OK), command
 
@@ -127,3 +128,21 @@ def test_what_the_processes_need_goes_into_the_image(path):
 
     assert (ROOT / path).exists()
     assert not any(fnmatch.fnmatch(path, pattern) for pattern in patterns), path
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_manifest_command_exists_in_the_image(overlay):
+    final = stages()[-1]
+    (workdir,) = [arguments for instruction, arguments in final if instruction == "WORKDIR"]
+    environment = " ".join(arguments for instruction, arguments in final if instruction == "ENV")
+
+    assert f"PATH={workdir}/.venv/bin:" in environment  # `python` is the locked virtualenv's
+    for workload in workloads(overlay):
+        for item in containers(workload):
+            program, *arguments = item["command"]
+            if program == "python":
+                assert (ROOT / arguments[0]).is_file(), arguments
+                continue
+            path = PurePosixPath(program)
+            assert path.is_relative_to(workdir), program
+            assert os.access(ROOT / path.relative_to(workdir), os.X_OK), program

@@ -144,7 +144,7 @@ def test_the_web_is_live_on_healthz_and_ready_on_readyz(overlay, workload):
     assert web["readinessProbe"]["httpGet"]["path"] == "/readyz"
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
         assert {"name": "Host", "value": "localhost"} in web[probe]["httpGet"]["httpHeaders"]
-    assert web["command"] == ["deploy/web/run"]
+    assert web["command"] == ["/opt/shop/deploy/web/run"]
 
 
 @pytest.mark.parametrize(("overlay", "workload"), WEB_DEPLOYMENTS)
