@@ -4,7 +4,14 @@ import copy
 
 import pytest
 
-from tests.deploy.manifests import OVERLAYS, named, render, schema_errors
+from tests.deploy.manifests import (
+    CUSTOM_SCHEMAS,
+    OVERLAYS,
+    custom_schema,
+    named,
+    render,
+    schema_errors,
+)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -49,3 +56,24 @@ def test_a_kind_without_a_schema_is_an_error_not_a_pass():
     unknown = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
 
     assert schema_errors(unknown)
+
+
+def object_schemas(schema, path="$"):
+    if isinstance(schema, dict):
+        if schema.get("type") == "object":
+            yield path, schema
+        for key, value in schema.items():
+            yield from object_schemas(value, f"{path}.{key}")
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            yield from object_schemas(value, f"{path}[{index}]")
+
+
+@pytest.mark.parametrize("path", sorted(CUSTOM_SCHEMAS.values()))
+def test_every_vendored_schema_is_strict_at_every_level(path):
+    schema = custom_schema(path)
+    objects = list(object_schemas(schema))
+
+    assert len(objects) > 1
+    loose = [where for where, item in objects if "additionalProperties" not in item]
+    assert loose == []

@@ -235,3 +235,13 @@ def test_only_orders_may_call_the_inventory_and_payments_contracts(app):
         for workload in of_kind(SPLIT, "Deployment")
         if principal(workload) in orders
     ] == ["shop-web-orders", "shop-worker-orders"]
+
+
+def test_migration_jobs_run_without_a_sidecar_and_everything_else_with_one():
+    for job in of_kind(SPLIT, "Job"):
+        labels = job["spec"]["template"]["metadata"]["labels"]
+        assert labels["sidecar.istio.io/inject"] == "false"  # else the pod never completes
+    for deployment in of_kind(SPLIT, "Deployment"):
+        template = deployment["spec"]["template"]["metadata"]
+        assert "sidecar.istio.io/inject" not in template.get("labels", {})
+        assert "sidecar.istio.io/inject" not in template.get("annotations", {})
