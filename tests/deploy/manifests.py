@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -127,8 +128,21 @@ def environment(overlay: str, item: dict[str, Any]) -> dict[str, Any]:
         ]
         env.update(config_map["data"])
     for variable in item.get("env", []):
-        env[variable["name"]] = variable.get("value", variable.get("valueFrom"))
+        if "value" in variable:
+            env[variable["name"]] = expand(variable["value"], env)
+        else:
+            env[variable["name"]] = variable["valueFrom"]
     return env
+
+
+def expand(value: str, env: dict[str, Any]) -> str:
+    """``$(NAME)`` replaced by the value set before it, as the kubelet does; a reference to
+    a value known only at run time (a Secret, the pod's IP) is left as it is."""
+    return re.sub(
+        r"\$\((\w+)\)",
+        lambda match: env[match[1]] if isinstance(env.get(match[1]), str) else match[0],
+        value,
+    )
 
 
 def secret_names(item: dict[str, Any]) -> set[str]:

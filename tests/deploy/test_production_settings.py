@@ -1,5 +1,7 @@
-"""The environment the manifests give the processes is one the application starts with."""
+"""The environment the manifests give the web is one the application starts with, and
+answers the kubelet's probes and Prometheus' scrapes but no unknown host."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -7,18 +9,34 @@ import sys
 
 import pytest
 
-from tests.deploy.manifests import OVERLAYS, ROOT, container, environment, of_kind
+from tests.deploy.manifests import OVERLAYS, ROOT, container, environment, expand, of_kind
 
 RUN_DIR = "/run/shop"  # an emptyDir in the pods
+POD_IP = "10.1.2.3"
+
+# Django as the web container starts it: its checks, then requests with various Hosts.
+START_UP = """
+import json, sys
+import django
+from django.core.management import call_command
+from django.test import Client
+
+django.setup()
+call_command("check", deploy=True, fail_level="ERROR")
+client = Client()
+answers = {host: client.get("/healthz", HTTP_HOST=host).status_code for host in sys.argv[1:]}
+print(json.dumps(answers))
+"""
 
 
 def web_environment(overlay, web, run_dir):
-    """The web container's environment, its Secrets' values and emptyDirs stood in for."""
+    """The web container's environment, its run-time values stood in for."""
     database = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shop")
     stand_ins = {
         "SECRET_KEY": secrets.token_urlsafe(48),
         "PAYMENTS_WEBHOOK_SECRET": f"whsec_{secrets.token_hex(16)}",
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "POD_IP": POD_IP,
     }
     env = {}
     for name, value in environment(overlay, web).items():
@@ -28,7 +46,7 @@ def web_environment(overlay, web, run_dir):
             env[name] = database
         else:
             env[name] = stand_ins[name]
-    return env
+    return {name: expand(value, env) for name, value in env.items()}
 
 
 @pytest.mark.parametrize(
@@ -40,7 +58,7 @@ def web_environment(overlay, web, run_dir):
         if deployment["metadata"]["labels"]["app.kubernetes.io/component"] == "web"
     ],
 )
-def test_the_web_passes_the_start_up_checks_with_the_manifests_settings(
+def test_the_web_starts_with_the_manifests_settings_and_answers_probes_and_scrapes(
     overlay, deployment, tmp_path
 ):
     (web,) = [
@@ -49,11 +67,12 @@ def test_the_web_passes_the_start_up_checks_with_the_manifests_settings(
     env = web_environment(overlay, container(web, "web"), tmp_path)
     # deploy/web/run makes the metrics directory before the application starts.
     os.makedirs(env["PROMETHEUS_MULTIPROC_DIR"])
+    hosts = ["localhost", f"{POD_IP}:8000", "shop.example.com", "attacker.example"]
 
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"],
+        [sys.executable, "-c", START_UP, *hosts],
         cwd=ROOT,
-        env={"PATH": os.environ["PATH"], **env},
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "shop.settings", **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -61,3 +80,9 @@ def test_the_web_passes_the_start_up_checks_with_the_manifests_settings(
     )
 
     assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "localhost": 200,  # the kubelet's probes
+        f"{POD_IP}:8000": 200,  # Prometheus
+        "shop.example.com": 200,
+        "attacker.example": 400,
+    }
