@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from contracts.common import HistoryEntry
+from contracts.inventory import ReservationState
 from shop.orders import selectors
 from shop.orders.admin.actions import ACTS, BY_SLUG, OrderAct, perform
 from shop.orders.admin.changelist import (
@@ -188,6 +189,8 @@ class OrderAdmin(ReadOnlyAdmin):
         if reservation is None:
             return "none"
         lines = ", ".join(f"{line.quantity} x {line.sku}" for line in reservation.lines)
+        if reservation.state != ReservationState.RESERVED:
+            return f"{reservation.state}: {lines}"
         if reservation.expires_at is None:
             return f"{reservation.state}: {lines}, held until shipped or cancelled"
         return f"{reservation.state}: {lines}, expires {reservation.expires_at:{TIME}}"
