@@ -225,3 +225,17 @@ def test_the_operations_page_counts_stuck_orders_for_those_who_may_see_them(alic
     stuck = staff("sam2", "support").get(row["url"].replace("&amp;", "&"))
     assert stuck.context["cl"].result_count == 1
     assert "Pending orders past their deadline" not in nobody_page.text
+
+
+def test_a_customers_link_lists_their_orders(alice, bob, with_emails):
+    alices = place(alice).json()["id"]
+    place(bob)
+    alice_id = get_user_model().objects.get(username="alice").pk
+    support = staff("sam", "support")
+
+    listing = support.get(CHANGELIST).text
+    theirs = support.get(CHANGELIST, {"customer_id": alice_id})
+
+    assert f'href="/admin/auth/user/{alice_id}/change/"' in listing  # support may read users
+    assert f'href="/admin/orders/order/?customer_id={alice_id}"' in listing
+    assert [str(o.pk) for o in theirs.context["cl"].result_list] == [alices]
