@@ -10,13 +10,20 @@ class InventoryConfig(AppConfig):
         """What each staff role may do here (see shop.platform.roles): support sees and
         cancels, the warehouse ships and restocks, finance refunds; nobody else moves money."""
         return {
-            "support": ["inventory.view_product", "inventory.view_reservation"],
+            "support": [
+                "inventory.view_product",
+                "inventory.view_stock",
+                "inventory.view_reservation",
+                "inventory.view_reservationline",
+            ],
             "warehouse": [
                 "inventory.view_product",
                 "inventory.add_product",
                 "inventory.change_product",
                 "inventory.restock",
+                "inventory.view_stock",
                 "inventory.view_reservation",
+                "inventory.view_reservationline",
             ],
-            "finance": ["inventory.view_product"],
+            "finance": ["inventory.view_product", "inventory.view_stock"],
         }

@@ -90,7 +90,7 @@ class PaymentAdmin(ReadOnlyAdmin):
                 "fields": [
                     "pending_operation",
                     "pending_key",
-                    "pending_amount_minor",
+                    "pending_amount",
                     "pending_since",
                     "in_flight_until",
                     "refunds_requested",
@@ -100,6 +100,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = [
         "order_link",
+        "pending_amount",
         "amount",
         "captured",
         "refunded",
@@ -118,6 +119,12 @@ class PaymentAdmin(ReadOnlyAdmin):
     @admin.display(description="amount", ordering="amount_minor")
     def amount(self, payment: Payment) -> str:
         return money_text(payment.amount_minor, payment.currency)
+
+    @admin.display(description="pending amount")
+    def pending_amount(self, payment: Payment) -> str:
+        if payment.pending_amount_minor is None:
+            return "-"
+        return money_text(payment.pending_amount_minor, payment.currency)
 
     @admin.display(description="captured", ordering="captured_minor")
     def captured(self, payment: Payment) -> str:

@@ -13,6 +13,14 @@ class PaymentsConfig(AppConfig):
         """What each staff role may do here (see shop.platform.roles): support sees and
         cancels, the warehouse ships and restocks, finance refunds; nobody else moves money."""
         return {
-            "support": ["payments.view_payment", "payments.view_receivedproviderevent"],
-            "finance": ["payments.view_payment", "payments.view_receivedproviderevent"],
+            "support": [
+                "payments.view_payment",
+                "payments.view_providerinteraction",
+                "payments.view_receivedproviderevent",
+            ],
+            "finance": [
+                "payments.view_payment",
+                "payments.view_providerinteraction",
+                "payments.view_receivedproviderevent",
+            ],
         }

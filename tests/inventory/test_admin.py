@@ -1,4 +1,4 @@
-"""The inventory admin, driven as a staff superuser through the Django test client."""
+"""The inventory admin, driven by staff (never superusers) through the Django test client."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ RESERVATIONS = "/admin/inventory/reservation/"
 
 @pytest.fixture
 def admin_client() -> Client:
-    user = get_user_model().objects.create_superuser(username="admin", password="unused-here")
+    """Warehouse staff: every inventory permission, and nothing else (not a superuser)."""
+    user = get_user_model().objects.create_user(username="wes", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="inventory"))
     client = Client()
     client.force_login(user)
     return client

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from contracts.payments import PaymentStatus
@@ -17,8 +18,12 @@ CHANGELIST = reverse("admin:payments_payment_changelist")
 
 @pytest.fixture
 def staff_client(client, django_user_model):
-    admin = django_user_model.objects.create_superuser("admin", "admin@example.com", "pw")
-    client.force_login(admin)
+    """Staff who may read payments and their ledger (as support and finance do), no more."""
+    staff = django_user_model.objects.create_user("sam", "sam@example.com", "pw", is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="payments", codename__startswith="view_")
+    )
+    client.force_login(staff)
     return client
 
 
