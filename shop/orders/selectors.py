@@ -7,8 +7,9 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from contracts.common import HistoryEntry
+from contracts.common import HistoryEntry, ServiceUnavailable
 from contracts.currencies import to_decimal_string
 from contracts.inventory import InventoryService, Reservation
 from contracts.orders import OrderStatus
@@ -91,8 +92,22 @@ def order_timeline(order: Order) -> list[HistoryEntry]:
         )
     ]
     entries.extend(published_about_order(DB, order_id=order.id))
-    entries.extend(bound(InventoryService).reservation_history(order_id=order.id))
-    entries.extend(bound(PaymentsService).payment_history(order_id=order.id))
+    for app, history in (
+        ("inventory", bound(InventoryService).reservation_history),
+        ("payments", bound(PaymentsService).payment_history),
+    ):
+        try:
+            entries.extend(history(order_id=order.id))
+        except ServiceUnavailable:
+            # The story is told without that app, and says so at its top.
+            entries.append(
+                HistoryEntry(
+                    at=timezone.now(),
+                    app=app,
+                    what=f"What {app} did is not shown",
+                    outcome=f"{app} cannot be reached right now",
+                )
+            )
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from contracts.common import ServiceUnavailable
 from shop.orders import services
 from shop.orders.models import Order
 from shop.platform.roles import ensure_staff_groups
@@ -239,3 +240,26 @@ def test_a_customers_link_lists_their_orders(alice, bob, with_emails):
     assert f'href="/admin/auth/user/{alice_id}/change/"' in listing  # support may read users
     assert f'href="/admin/orders/order/?customer_id={alice_id}"' in listing
     assert [str(o.pk) for o in theirs.context["cl"].result_list] == [alices]
+
+
+def test_with_payments_unreachable_the_admin_still_serves_and_says_so(
+    alice, bound_fakes, monkeypatch
+):
+    order_id = place(alice).json()["id"]
+
+    def down(**kwargs):
+        raise ServiceUnavailable("payments", reason="connection refused")
+
+    for method in ("get", "get_many", "payment_history", "order_ids_with_status"):
+        monkeypatch.setattr(bound_fakes.payments, method, down)
+    support = staff("sam", "support")
+
+    listing = support.get(CHANGELIST)
+    filtered = support.get(CHANGELIST, {"payment": "authorized"})
+    page = support.get(page_of(order_id))
+
+    assert listing.status_code == page.status_code == filtered.status_code == 200
+    assert '<td class="field-payment">unavailable</td>' in listing.text
+    assert messages_of(filtered) == ["Payments cannot be reached right now: no order is shown."]
+    assert "payments cannot be reached right now" in page.text
+    assert "reserved: 2 x TEE-BLACK-M" in page.text  # inventory still answers

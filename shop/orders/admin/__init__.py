@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from contracts.common import HistoryEntry
+from contracts.common import HistoryEntry, ServiceUnavailable
 from contracts.inventory import ReservationState
 from shop.orders import selectors
 from shop.orders.admin.actions import ACTS, BY_SLUG, OrderAct, perform
@@ -111,7 +111,7 @@ class OrderAdmin(ReadOnlyAdmin):
     def payment(self, order: Order) -> str:
         payment = getattr(order, "payment", None)
         if payment is None:
-            return "none"
+            return "none" if getattr(order, "payments_answered", True) else "unavailable"
         return str(payment.status).replace("_", " ")
 
     # The order page.
@@ -185,7 +185,10 @@ class OrderAdmin(ReadOnlyAdmin):
 
     @admin.display(description="reservation (inventory)")
     def reservation_state(self, order: Order) -> str:
-        reservation = selectors.reservation_of(order_id=order.id)
+        try:
+            reservation = selectors.reservation_of(order_id=order.id)
+        except ServiceUnavailable as exc:
+            return unavailable(exc)
         if reservation is None:
             return "none"
         lines = ", ".join(f"{line.quantity} x {line.sku}" for line in reservation.lines)
@@ -197,7 +200,10 @@ class OrderAdmin(ReadOnlyAdmin):
 
     @admin.display(description="payment (payments)")
     def payment_state(self, order: Order) -> str:
-        payment = selectors.payment_of(order_id=order.id)
+        try:
+            payment = selectors.payment_of(order_id=order.id)
+        except ServiceUnavailable as exc:
+            return unavailable(exc)
         if payment is None:
             return "none"
         currency = payment.amount.currency
@@ -321,6 +327,10 @@ def customer_html(customer_id: int, card: CustomerCard | None, *, linked: bool) 
         card.email or "no e-mail",
         their_orders,
     )
+
+
+def unavailable(error: ServiceUnavailable) -> str:
+    return f"{error.service} cannot be reached right now"
 
 
 def outcome_html(entry: HistoryEntry) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from contracts.common import ServiceUnavailable
 from contracts.payments import PaymentStatus
 from shop.orders import selectors
 from shop.orders.models import Operation, OrderLine
@@ -32,11 +33,17 @@ class OrderChangeList(ChangeList):
         super().get_results(request)
         orders = list(self.result_list)
         customers = customers_by_id(order.customer_id for order in orders)
-        payments = selectors.payments_of(order_ids=[order.id for order in orders])
+        try:
+            payments = selectors.payments_of(order_ids=[order.id for order in orders])
+            payments_answered = True
+        except ServiceUnavailable:
+            # The list still serves; the column says payments could not be asked.
+            payments, payments_answered = {}, False
         can_view_users = request.user.has_perm("auth.view_user")
         for order in orders:
             order.customer_card = customers.get(order.customer_id)
             order.payment = payments.get(order.id)
+            order.payments_answered = payments_answered
             order.can_view_users = can_view_users
         self.result_list = orders
 
@@ -52,9 +59,13 @@ class PaymentStateFilter(admin.SimpleListFilter):
         value = self.value()
         if value not in {status.value for status in PaymentStatus}:
             return queryset
-        ids = selectors.order_ids_with_payment_status(
-            statuses=[PaymentStatus(value)], limit=PAYMENT_FILTER_LIMIT
-        )
+        try:
+            ids = selectors.order_ids_with_payment_status(
+                statuses=[PaymentStatus(value)], limit=PAYMENT_FILTER_LIMIT
+            )
+        except ServiceUnavailable:
+            messages.warning(request, "Payments cannot be reached right now: no order is shown.")
+            return queryset.none()
         return queryset.filter(pk__in=ids)
 
 
