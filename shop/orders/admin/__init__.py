@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from contracts.common import HistoryEntry, ServiceUnavailable
 from contracts.inventory import ReservationState
 from shop.orders import selectors
+from shop.orders.admin import operations  # noqa: F401  (registers the Operations section)
 from shop.orders.admin.actions import ACTS, BY_SLUG, OrderAct, perform
 from shop.orders.admin.changelist import (
     OrderChangeList,
@@ -33,7 +34,6 @@ from shop.orders.admin.changelist import (
 from shop.orders.models import Order
 from shop.platform.accounts import CustomerCard, customers_by_id
 from shop.platform.admin import ReadOnlyAdmin, money_text
-from shop.platform.operations import OperationsItem, operations_section
 
 TIME = "%Y-%m-%d %H:%M:%S"
 
@@ -349,25 +349,3 @@ def _uuid(value: str) -> UUID | None:
         return UUID(value)
     except ValueError:
         return None
-
-
-@operations_section("Orders")
-def stuck_orders(request: HttpRequest) -> list[OperationsItem]:
-    if not request.user.has_perm("orders.view_order"):
-        return []
-    changelist = reverse("admin:orders_order_changelist")
-    return [
-        OperationsItem(
-            title="Pending orders past their deadline",
-            count=selectors.pending_past_deadline(now=timezone.now()).count(),
-            url=f"{changelist}?processing=stuck",
-            hint="Placement stopped; the reconciler drives them on or compensates.",
-        ),
-        OperationsItem(
-            title="Orders left mid-change",
-            count=Order.objects.exclude(operation="").count(),
-            url=f"{changelist}?processing=busy",
-            hint="A ship, cancel or refund is running, or a dead process left it; "
-            "the reconciler finishes it.",
-        ),
-    ]
