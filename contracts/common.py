@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -24,6 +25,22 @@ class Money:
 
     def __mul__(self, quantity: int) -> Money:
         return Money(self.amount_minor * quantity, self.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One thing that happened to an order in one app, for the people reading its story.
+
+    ``what`` says it in the business's words (``Stock reserved: 2 x TEE-BLACK-M``),
+    ``outcome`` how it went (``delivered``, ``declined: card_declined``, ``parked``);
+    ``event_id`` names the published event behind it, if one was.
+    """
+
+    at: datetime
+    app: str
+    what: str
+    outcome: str
+    event_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

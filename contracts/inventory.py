@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import ClassVar, Protocol
 from uuid import UUID
 
-from contracts.common import DomainEvent, Money
+from contracts.common import DomainEvent, HistoryEntry, Money
 
 
 class ReservationState(StrEnum):
@@ -149,6 +149,10 @@ class InventoryService(Protocol):
 
     def get_reservation(self, *, order_id: UUID) -> Reservation | None:
         """The order's reservation, if any."""
+        ...
+
+    def reservation_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
+        """What inventory did for the order (the events it published), oldest first."""
         ...
 
     def create_product(

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import ClassVar, Protocol
 from uuid import UUID
 
-from contracts.common import DomainEvent, Money
+from contracts.common import DomainEvent, HistoryEntry, Money
 
 
 class PaymentStatus(StrEnum):
@@ -157,4 +157,12 @@ class PaymentsService(Protocol):
 
     def get_many(self, *, order_ids: Sequence[UUID]) -> dict[UUID, Payment]:
         """The payments of these orders, by order id; orders without one are absent."""
+        ...
+
+    def payment_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
+        """The order's calls to the provider and the events payments published, oldest first."""
+        ...
+
+    def order_ids_with_status(self, *, statuses: Sequence[PaymentStatus], limit: int) -> list[UUID]:
+        """Orders whose payment is in one of ``statuses``: newest first, at most ``limit``."""
         ...

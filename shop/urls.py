@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from shop.platform.operations import operations_page
+
 urlpatterns = [
+    path("admin/operations/", admin.site.admin_view(operations_page), name="admin-operations"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("shop.inventory.http.urls")),
     path("api/v1/", include("shop.orders.http.urls")),

@@ -3,6 +3,7 @@ catalog cache and the events stay right."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -14,16 +15,33 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from contracts.currencies import is_currency, to_decimal_string
+from contracts.currencies import (
+    AmountNotRepresentable,
+    is_currency,
+    to_decimal_string,
+    to_minor_units,
+)
 from shop.inventory import services
 from shop.inventory.models import Product, Reservation, ReservationLine, Stock
-from shop.platform.admin import ReadOnlyAdmin
+from shop.platform.admin import ReadOnlyAdmin, money_text
 
 
 class ProductForm(forms.ModelForm):
+    """The price is entered as people write it (9.90) and stored in minor units."""
+
+    price = forms.DecimalField(
+        min_value=Decimal(0), max_digits=19, help_text="In the currency's units, e.g. 9.90."
+    )
+
     class Meta:
         model = Product
-        fields = ["sku", "name", "price_minor", "currency", "active", "low_stock_threshold"]
+        fields = ["sku", "name", "price", "currency", "active", "low_stock_threshold"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        product = self.instance
+        if product.pk is not None and is_currency(product.currency):
+            self.initial["price"] = to_decimal_string(product.price_minor, product.currency)
 
     def clean_currency(self) -> str:
         currency = self.cleaned_data["currency"].upper()
@@ -31,10 +49,15 @@ class ProductForm(forms.ModelForm):
             raise forms.ValidationError("Not an ISO 4217 currency code.")
         return currency
 
-    def clean_price_minor(self) -> int:
-        if self.cleaned_data["price_minor"] < 0:
-            raise forms.ValidationError("The price must not be negative.")
-        return self.cleaned_data["price_minor"]
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        price, currency = cleaned.get("price"), cleaned.get("currency")
+        if price is not None and currency:
+            try:
+                self.instance.price_minor = to_minor_units(price, currency)
+            except AmountNotRepresentable as exc:
+                self.add_error("price", str(exc))
+        return cleaned
 
 
 class ProductAddForm(ProductForm):
@@ -110,9 +133,9 @@ class ProductAdmin(admin.ModelAdmin):
         # The admin goes on to log and redirect to the row the service created.
         obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
 
-    @admin.display(description="price")
+    @admin.display(description="price", ordering="price_minor")
     def price(self, product: Product) -> str:
-        return f"{to_decimal_string(product.price_minor, product.currency)} {product.currency}"
+        return money_text(product.price_minor, product.currency)
 
     @admin.display(description="on hand", ordering="stock__on_hand")
     def on_hand(self, product: Product) -> int:
@@ -126,7 +149,10 @@ class ProductAdmin(admin.ModelAdmin):
     def available(self, product: Product) -> int:
         return product.stock.available
 
-    @admin.action(description="Restock selected products", permissions=["change"])
+    def has_restock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("inventory.restock")
+
+    @admin.action(description="Restock selected products", permissions=["restock"])
     def restock(self, request: HttpRequest, queryset: QuerySet[Product]) -> TemplateResponse | None:
         form = RestockForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():

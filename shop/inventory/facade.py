@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from uuid import UUID
 
-from contracts.common import Money
+from contracts.common import HistoryEntry, Money
 from contracts.inventory import Product, Reservation, ReservationState, StockLine
 from shop.inventory import selectors, services
 from shop.inventory.models import Reservation as ReservationRow
@@ -42,6 +42,9 @@ class InventoryFacade:
     def get_reservation(self, *, order_id: UUID) -> Reservation | None:
         found = selectors.reservation_with_lines(order_id=order_id)
         return None if found is None else _as_reservation(*found)
+
+    def reservation_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
+        return tuple(selectors.reservation_history(order_id=order_id))
 
     def create_product(
         self, *, sku: str, name: str, price: Money, stock: int, low_stock_threshold: int = 5

@@ -32,6 +32,7 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["sku"]
+        permissions = [("restock", "Can restock products")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(price_minor__gte=0), name="product_price_not_negative"

@@ -20,9 +20,10 @@ from uuid import UUID
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from contracts.common import Money
+from contracts.common import HistoryEntry, Money
 from contracts.inventory import Product as CatalogProduct
 from shop.inventory.models import SKU_PATTERN, Product, Reservation, ReservationLine
+from shop.platform.events.history import published_about_order
 
 ENTRY_TIMEOUT = 300
 """Seconds an entry lives; bounds staleness if an invalidation was lost to an outage."""
@@ -118,6 +119,11 @@ def reservation_with_lines(*, order_id: UUID) -> tuple[Reservation, list[Reserva
     if not lines:
         return None
     return lines[0].reservation, lines
+
+
+def reservation_history(*, order_id: UUID) -> list[HistoryEntry]:
+    """What inventory published about the order (reserved, held, committed, released)."""
+    return published_about_order("inventory", order_id=order_id)
 
 
 def _version_key(sku: str) -> str:

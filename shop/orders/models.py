@@ -77,6 +77,12 @@ class Order(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # Checked by the admin and the API alike (shop.platform.permissions).
+        permissions = [
+            ("ship_order", "Can ship orders (capture the payment, commit the stock)"),
+            ("cancel_order", "Can cancel orders (void the payment, release the stock)"),
+            ("refund_order", "Can refund shipped orders"),
+        ]
         indexes = [
             models.Index(fields=["customer_id", "-created_at"], name="order_customer_recent_idx"),
             models.Index(fields=["status", "created_at"], name="order_status_idx"),

@@ -7,11 +7,19 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from contracts.common import HistoryEntry, ServiceUnavailable
+from contracts.currencies import to_decimal_string
+from contracts.inventory import InventoryService, Reservation
 from contracts.orders import OrderStatus
-from contracts.payments import Payment, PaymentsService
+from contracts.payments import Payment, PaymentsService, PaymentStatus
+from shop.orders.conf import pending_deadline
 from shop.orders.models import Operation, Order
 from shop.platform.bindings import bound
+from shop.platform.events.history import published_about_order
+
+DB = "orders"
 
 
 def order_get(*, order_id: UUID) -> Order | None:
@@ -56,3 +64,53 @@ def oldest_pending_created_at() -> datetime | None:
         .values_list("created_at", flat=True)
         .first()
     )
+
+
+def pending_past_deadline(*, now: datetime) -> QuerySet[Order]:
+    """Orders still ``pending`` past the deadline: the reconciler settles them."""
+    return Order.objects.filter(status=OrderStatus.PENDING, created_at__lt=now - pending_deadline())
+
+
+def order_ids_with_payment_status(*, statuses: Sequence[PaymentStatus], limit: int) -> list[UUID]:
+    """Orders whose payment is in one of ``statuses`` (asked of payments), newest first."""
+    return bound(PaymentsService).order_ids_with_status(statuses=statuses, limit=limit)
+
+
+def order_timeline(order: Order) -> list[HistoryEntry]:
+    """What happened to the order across the apps, newest first.
+
+    Told from each app's published events (orders' own outbox; inventory's and
+    payments' through their contracts) and the payment provider ledger.
+    """
+    entries = [
+        HistoryEntry(
+            at=order.created_at,
+            app="orders",
+            what=f"Order placed for {to_decimal_string(order.total_minor, order.currency)} "
+            f"{order.currency}",
+            outcome=f"paying by {order.payment_method}",
+        )
+    ]
+    entries.extend(published_about_order(DB, order_id=order.id))
+    for app, history in (
+        ("inventory", bound(InventoryService).reservation_history),
+        ("payments", bound(PaymentsService).payment_history),
+    ):
+        try:
+            entries.extend(history(order_id=order.id))
+        except ServiceUnavailable:
+            # The story is told without that app, and says so at its top.
+            entries.append(
+                HistoryEntry(
+                    at=timezone.now(),
+                    app=app,
+                    what=f"What {app} did is not shown",
+                    outcome=f"{app} cannot be reached right now",
+                )
+            )
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)
+
+
+def reservation_of(*, order_id: UUID) -> Reservation | None:
+    """The order's stock reservation as inventory reports it."""
+    return bound(InventoryService).get_reservation(order_id=order_id)

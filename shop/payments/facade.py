@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from contracts.common import Money
+from contracts.common import HistoryEntry, Money
 from contracts.payments import Payment, PaymentStatus
 from shop.payments import models, selectors, services
 
@@ -56,3 +56,11 @@ class PaymentsFacade:
             payment.order_id: to_contract(payment)
             for payment in selectors.payments_for_orders(order_ids=order_ids)
         }
+
+    def payment_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
+        return tuple(selectors.payment_history(order_id=order_id))
+
+    def order_ids_with_status(self, *, statuses: Sequence[PaymentStatus], limit: int) -> list[UUID]:
+        return selectors.order_ids_with_status(
+            statuses=[PaymentStatus(status).value for status in statuses], limit=limit
+        )

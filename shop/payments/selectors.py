@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from contracts.common import HistoryEntry
+from contracts.currencies import to_decimal_string
 from shop.payments import conf
-from shop.payments.models import Payment
+from shop.payments.models import InteractionOutcome, Payment, ProviderInteraction
+from shop.platform.events.history import published_about_order
 
 
 def payment_for_order(*, order_id: UUID) -> Payment | None:
@@ -28,4 +31,39 @@ def unanswered_payments() -> QuerySet[Payment]:
         .filter(pending_since__lte=now - conf.resolve_after())
         .filter(Q(in_flight_until__isnull=True) | Q(in_flight_until__lte=now))
         .order_by("pending_since")
+    )
+
+
+def order_ids_with_status(*, statuses: Sequence[str], limit: int) -> list[UUID]:
+    """Orders whose payment is in one of ``statuses``, newest payment first."""
+    return list(
+        Payment.objects.filter(status__in=list(statuses))
+        .order_by("-created_at")
+        .values_list("order_id", flat=True)[:limit]
+    )
+
+
+def payment_history(*, order_id: UUID) -> list[HistoryEntry]:
+    """The order's provider calls (the ledger) and the events payments published about it."""
+    calls = ProviderInteraction.objects.filter(payment__order_id=order_id).select_related("payment")
+    entries = [_ledger_entry(call) for call in calls]
+    entries.extend(published_about_order("payments", order_id=order_id))
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def _ledger_entry(call: ProviderInteraction) -> HistoryEntry:
+    payment = call.payment
+    amount = call.response.get("amount") if isinstance(call.response, dict) else None
+    if not isinstance(amount, int):
+        amount = payment.amount_minor
+    what = f"Asked {payment.provider} to {call.operation}"
+    if call.operation != "lookup":
+        what += f" {to_decimal_string(amount, payment.currency)} {payment.currency}"
+    outcome = str(call.outcome)
+    if call.outcome != InteractionOutcome.SUCCEEDED and call.reason:
+        outcome += f": {call.reason}"
+    elif call.answered_at is None:
+        outcome = "no answer yet"
+    return HistoryEntry(
+        at=call.requested_at, app="payments", what=what, outcome=outcome, event_id=""
     )

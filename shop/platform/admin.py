@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from contracts.currencies import to_decimal_string
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """A record of what happened: viewable, never edited by hand.
@@ -23,3 +25,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def money_text(amount_minor: int, currency: str) -> str:
+    """An amount as people read it: ``9.90 EUR`` (the ISO 4217 table of contracts)."""
+    return f"{to_decimal_string(amount_minor, currency)} {currency}"

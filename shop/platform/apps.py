@@ -7,4 +7,13 @@ class PlatformConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from shop.platform import checks  # noqa: F401  (registers the system checks)
+
+        # The admin's home page links to the Operations page (shop/urls.py).
+        admin.site.index_template = "admin/shop_index.html"
+
+    def staff_roles(self) -> dict[str, list[str]]:
+        """Support and refunds staff see who a customer is (see shop.platform.roles)."""
+        return {"support": ["auth.view_user"], "finance": ["auth.view_user"]}

@@ -14,6 +14,7 @@ from contracts.payments import PaymentsService
 from shop.orders.models import Order
 from shop.platform.accounts import ensure_customer
 from shop.platform.bindings import bound
+from shop.platform.roles import ensure_staff_groups
 
 
 @pytest.hookimpl(wrapper=True)
@@ -43,8 +44,15 @@ def catalog() -> InventoryService:
     return inventory
 
 
-def client_for(username: str, *, staff: bool = False) -> APIClient:
-    _, token, _ = ensure_customer(username=username, staff=staff)
+def client_for(
+    username: str, *, staff: bool = False, roles: tuple[str, ...] | None = None
+) -> APIClient:
+    """A token client; staff join ``roles`` (by default the warehouse and finance groups)."""
+    if roles is None:
+        roles = ("warehouse", "finance") if staff else ()
+    if roles:
+        ensure_staff_groups()
+    _, token, _ = ensure_customer(username=username, staff=staff, roles=roles)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -34,8 +35,14 @@ def make_product():
     return make
 
 
-def _client_for(username: str, *, staff: bool) -> APIClient:
+def _client_for(username: str, *, staff: bool, permissions: tuple[str, ...] = ()) -> APIClient:
     user = get_user_model().objects.create_user(username=username, is_staff=staff)
+    user.user_permissions.add(
+        *(
+            Permission.objects.get(content_type__app_label="inventory", codename=codename)
+            for codename in permissions
+        )
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
@@ -53,4 +60,11 @@ def customer() -> APIClient:
 
 @pytest.fixture
 def staff() -> APIClient:
-    return _client_for("staff", staff=True)
+    """Warehouse staff: may add products and restock them."""
+    return _client_for("staff", staff=True, permissions=("add_product", "restock"))
+
+
+@pytest.fixture
+def support_staff() -> APIClient:
+    """Staff who may only look: ``is_staff`` without inventory's permissions."""
+    return _client_for("support", staff=True, permissions=("view_product",))

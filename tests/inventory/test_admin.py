@@ -1,4 +1,4 @@
-"""The inventory admin, driven as a staff superuser through the Django test client."""
+"""The inventory admin, driven by staff (never superusers) through the Django test client."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -23,7 +24,9 @@ RESERVATIONS = "/admin/inventory/reservation/"
 
 @pytest.fixture
 def admin_client() -> Client:
-    user = get_user_model().objects.create_superuser(username="admin", password="unused-here")
+    """Warehouse staff: every inventory permission, and nothing else (not a superuser)."""
+    user = get_user_model().objects.create_user(username="wes", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="inventory"))
     client = Client()
     client.force_login(user)
     return client
@@ -76,7 +79,7 @@ def test_a_product_added_in_the_admin_gets_its_stock(admin_client):
         {
             "sku": "CAP-NAVY",
             "name": "Cap",
-            "price_minor": "1490",
+            "price": "14.90",
             "currency": "EUR",
             "active": "on",
             "low_stock_threshold": "5",
@@ -102,7 +105,7 @@ def test_editing_a_product_goes_through_the_service(admin_client, make_product):
         f"{PRODUCTS}{product.pk}/change/",
         {
             "name": "Cap, navy",
-            "price_minor": "1590",
+            "price": "15.90",
             "currency": "XXX",
             "low_stock_threshold": "5",
             "stock-TOTAL_FORMS": "1",
@@ -117,7 +120,7 @@ def test_editing_a_product_goes_through_the_service(admin_client, make_product):
         f"{PRODUCTS}{product.pk}/change/",
         {
             "name": "Cap, navy",
-            "price_minor": "1590",
+            "price": "15.90",
             "currency": "EUR",
             "low_stock_threshold": "5",
             "stock-TOTAL_FORMS": "1",
@@ -162,3 +165,57 @@ def test_reservations_are_read_only_and_filter_by_state_and_expiry(admin_client,
     assert admin_client.post(f"{RESERVATIONS}{reservation.pk}/delete/").status_code == 403
     assert Reservation.objects.count() == 2
     assert Product.objects.count() == 1
+
+
+def staff_with(*codenames: str) -> Client:
+    """A staff member (never a superuser) holding only these inventory permissions."""
+    user = get_user_model().objects.create_user(username="-".join(codenames), is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="inventory", codename__in=codenames)
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_only_staff_allowed_to_restock_are_offered_the_action(make_product):
+    product = make_product("TEE-BLACK-M", stock=1)
+    viewer = staff_with("view_product")
+    warehouse = staff_with("view_product", "restock")
+    chosen = {"action": "restock", ACTION_CHECKBOX_NAME: [product.pk], "apply": "Restock"}
+
+    offered = warehouse.get(PRODUCTS).context["action_form"].fields["action"].choices
+    forged = viewer.post(PRODUCTS, {**chosen, "quantity": "5"}, follow=True)
+    done = warehouse.post(PRODUCTS, {**chosen, "quantity": "5"}, follow=True)
+
+    assert "restock" in {name for name, _ in offered}
+    assert viewer.get(PRODUCTS).context["action_form"] is None
+    assert forged.status_code == 200
+    assert "Added 5 units to TEE-BLACK-M." in [str(m) for m in done.context["messages"]]
+    assert Stock.objects.get(product_id="TEE-BLACK-M").on_hand == 6
+    assert viewer.get(f"{PRODUCTS}add/").status_code == 403
+
+
+def test_a_price_finer_than_its_currency_is_refused(admin_client, make_product):
+    product = make_product("CAP-NAVY", stock=8, price=1490)
+    form = admin_client.get(f"{PRODUCTS}{product.pk}/change/")
+    response = admin_client.post(
+        f"{PRODUCTS}{product.pk}/change/",
+        {
+            "name": "Cap",
+            "price": "15.905",
+            "currency": "EUR",
+            "low_stock_threshold": "5",
+            "stock-TOTAL_FORMS": "1",
+            "stock-INITIAL_FORMS": "1",
+            "stock-MIN_NUM_FORMS": "0",
+            "stock-MAX_NUM_FORMS": "1",
+            "stock-0-product": "CAP-NAVY",
+        },
+    )
+
+    assert 'value="14.90"' in form.text
+    assert response.status_code == 200
+    assert "EUR amounts have at most 2 decimal places." in response.text
+    product.refresh_from_db()
+    assert product.price_minor == 1490

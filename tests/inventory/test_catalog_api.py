@@ -222,3 +222,19 @@ def test_only_staff_restock(anonymous, customer, make_product):
     assert_problem(anonymous.post(url, {"quantity": 5}, format="json"), 401, "not-authenticated")
     assert_problem(customer.post(url, {"quantity": 5}, format="json"), 403, "permission-denied")
     assert Stock.objects.get(product_id="TEE-BLACK-M").on_hand == 2
+
+
+def test_staff_without_the_permissions_may_not_add_or_restock(support_staff, make_product):
+    make_product("MUG-LOGO", stock=2)
+
+    added = support_staff.post("/api/v1/products/", PRODUCT, format="json")
+    restocked = support_staff.post(
+        "/api/v1/products/MUG-LOGO/restock/", {"quantity": 5}, format="json"
+    )
+
+    assert_problem(added, 403, "permission-denied")
+    assert "inventory.add_product" in added.json()["detail"]
+    assert_problem(restocked, 403, "permission-denied")
+    assert "inventory.restock" in restocked.json()["detail"]
+    assert list(Product.objects.values_list("sku", flat=True)) == ["MUG-LOGO"]
+    assert Stock.objects.get(product_id="MUG-LOGO").on_hand == 2

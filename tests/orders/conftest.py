@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db.models import F
 from rest_framework.test import APIClient
@@ -43,8 +45,17 @@ def clear_throttle_counts():
     cache.clear()
 
 
-def customer_client(username: str, *, staff: bool = False) -> tuple[APIClient, int]:
+def customer_client(
+    username: str, *, staff: bool = False, permissions: tuple[str, ...] = ()
+) -> tuple[APIClient, int]:
+    """A token client; ``permissions`` are orders' codenames granted to the user."""
     customer_id, token, _ = accounts.ensure_customer(username=username, staff=staff)
+    get_user_model().objects.get(pk=customer_id).user_permissions.add(
+        *(
+            Permission.objects.get(content_type__app_label="orders", codename=codename)
+            for codename in permissions
+        )
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client, customer_id
@@ -62,7 +73,8 @@ def bob() -> APIClient:
 
 @pytest.fixture
 def staff() -> APIClient:
-    return customer_client("staffer", staff=True)[0]
+    """Staff who may ship and refund."""
+    return customer_client("staffer", staff=True, permissions=("ship_order", "refund_order"))[0]
 
 
 def place(client: APIClient, lines=None, *, key: str | None = None, method="pm_card_visa"):

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from contracts.common import Money
+from contracts.common import HistoryEntry, Money
 from contracts.inventory import (
     InsufficientStock,
     Product,
@@ -186,6 +186,14 @@ class FakeInventory:
         with self._lock:
             return self.reservations.get(order_id)
 
+    def reservation_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
+        with self._lock:
+            reservation = self.reservations.get(order_id)
+        if reservation is None:
+            return ()
+        at = datetime.now(UTC)
+        return (HistoryEntry(at=at, app="inventory", what="Stock reserved", outcome="delivered"),)
+
     def create_product(
         self, *, sku: str, name: str, price: Money, stock: int, low_stock_threshold: int = 5
     ) -> Product:
@@ -338,6 +346,18 @@ class FakePayments:
     def get_many(self, *, order_ids: Sequence[UUID]) -> dict[UUID, Payment]:
         with self._lock:
             return {i: self.payments[i] for i in order_ids if i in self.payments}
+
+    def payment_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
+        with self._lock:
+            payment = self.payments.get(order_id)
+        if payment is None:
+            return ()
+        at = datetime.now(UTC)
+        return (HistoryEntry(at=at, app="payments", what="Payment", outcome=payment.status),)
+
+    def order_ids_with_status(self, *, statuses: Sequence[PaymentStatus], limit: int) -> list[UUID]:
+        with self._lock:
+            return [i for i, p in self.payments.items() if p.status in statuses][:limit]
 
     def _existing(self, order_id: UUID) -> Payment:
         payment = self.payments.get(order_id)

@@ -70,7 +70,7 @@ def test_forty_customers_buying_the_last_ten_units_never_oversell(bound_fakes):
 
 def test_cancel_and_ship_racing_leave_one_consistent_outcome(bound_fakes):
     customer, _ = customer_client("racer")
-    staff, _ = customer_client("warehouse", staff=True)
+    staff, _ = customer_client("warehouse", staff=True, permissions=("ship_order",))
     order_ids = [place(customer, key=f"o{i}").json()["id"] for i in range(10)]
     # Slow provider calls make the two requests for one order overlap.
     bound_fakes.payments.faults.delay.update(capture=0.05, void=0.05)

@@ -166,6 +166,34 @@ def test_customers_may_not_ship_or_refund(alice):
     assert Order.objects.get().status == "confirmed"
 
 
+def test_staff_need_the_permission_of_each_act_besides_is_staff(alice, bound_fakes):
+    order_id = place(alice).json()["id"]
+    support, _ = customer_client("support", staff=True)
+    warehouse, _ = customer_client("warehouse", staff=True, permissions=("ship_order",))
+
+    refused = support.post(f"/api/v1/orders/{order_id}/ship/")
+    assert refused.status_code == 403
+    assert refused["Content-Type"] == "application/problem+json"
+    assert "orders.ship_order" in refused.json()["detail"]
+    assert Order.objects.get().status == "confirmed"
+    assert bound_fakes.payments.calls["capture"] == 0
+
+    assert warehouse.post(f"/api/v1/orders/{order_id}/ship/").status_code == 200
+    refund = warehouse.post(f"/api/v1/orders/{order_id}/refund/")
+    assert refund.status_code == 403
+    assert "orders.refund_order" in refund.json()["detail"]
+    assert Order.objects.get().status == "shipped"
+    assert bound_fakes.payments.calls["refund"] == 0
+
+
+def test_a_permission_without_is_staff_is_not_enough(alice, bound_fakes):
+    order_id = place(alice).json()["id"]
+    not_staff, _ = customer_client("carol", permissions=("ship_order",))
+
+    assert not_staff.post(f"/api/v1/orders/{order_id}/ship/").status_code == 403
+    assert Order.objects.get().status == "confirmed"
+
+
 def test_shipping_an_unknown_order_is_not_found(staff):
     assert staff.post(f"/api/v1/orders/{uuid.uuid4()}/ship/").status_code == 404
 

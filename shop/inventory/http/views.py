@@ -9,7 +9,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny, BasePermission, IsAdminUser
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,9 +22,10 @@ from shop.inventory.http.serializers import (
     RestockSerializer,
 )
 from shop.platform.pagination import CursorPage
+from shop.platform.permissions import staff_with
 from shop.platform.problems import Problem, problem_responses
 
-STAFF_ONLY = {401: "Not authenticated.", 403: "Not staff."}
+STAFF_ONLY = {401: "Not authenticated.", 403: "Not staff, or staff without the permission."}
 
 
 class CatalogPage(CursorPage):
@@ -60,7 +61,11 @@ class ProductListView(generics.ListCreateAPIView):
     pagination_class = CatalogPage
 
     def get_permissions(self) -> list[BasePermission]:
-        return [IsAdminUser()] if self.request.method == "POST" else [AllowAny()]
+        return (
+            [staff_with("inventory.add_product")()]
+            if self.request.method == "POST"
+            else [AllowAny()]
+        )
 
     def get_queryset(self) -> Any:
         return selectors.product_list()
@@ -147,7 +152,7 @@ class ProductDetailView(APIView):
 
 
 class ProductRestockView(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [staff_with("inventory.restock")]
 
     @extend_schema(
         summary="Add units on hand (staff)",

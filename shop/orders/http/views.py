@@ -8,7 +8,7 @@ from uuid import UUID
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -22,11 +22,12 @@ from shop.orders.http.placement import answer_placement
 from shop.orders.http.serializers import OrderSerializer, PlaceOrderSerializer, order_body
 from shop.orders.services import LineRequest
 from shop.platform.pagination import CursorPage
+from shop.platform.permissions import staff_with
 from shop.platform.problems import problem_responses
 
 NOT_AUTHENTICATED = {401: "No or an invalid token."}
 NOT_FOUND = {404: "No such order among the caller's."}
-STAFF_ONLY = {**NOT_AUTHENTICATED, 403: "Not staff."}
+STAFF_ONLY = {**NOT_AUTHENTICATED, 403: "Not staff, or staff without the permission."}
 THROTTLED = {429: "Too many requests; see Retry-After."}
 PROVIDER_BUSY = {503: "The payment provider did not answer; see Retry-After."}
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -172,7 +173,7 @@ class OrderCancelView(ThrottledByScope):
 
 
 class OrderShipView(ThrottledByScope):
-    permission_classes = [IsAdminUser]
+    permission_classes = [staff_with("orders.ship_order")]
 
     @extend_schema(
         operation_id="orders_ship",
@@ -198,7 +199,7 @@ class OrderShipView(ThrottledByScope):
 
 
 class OrderRefundView(ThrottledByScope):
-    permission_classes = [IsAdminUser]
+    permission_classes = [staff_with("orders.refund_order")]
 
     @extend_schema(
         operation_id="orders_refund",

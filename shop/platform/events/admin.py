@@ -7,10 +7,12 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 
 from shop.platform.admin import ReadOnlyAdmin
 from shop.platform.events.delivery import redrive
 from shop.platform.events.models import OUTBOX_PROXIES, OutboxMessage
+from shop.platform.operations import OperationsItem, operations_section
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -82,3 +84,26 @@ def _register_outbox_admins() -> None:
 
 
 _register_outbox_admins()
+
+
+@operations_section("Events")
+def parked_events(request: HttpRequest) -> list[OperationsItem]:
+    """Parked events of each outbox the user may read: each waits for a re-drive."""
+    items = []
+    for alias, proxy in OUTBOX_PROXIES.items():
+        opts = proxy._meta
+        if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+            continue
+        parked = OutboxMessage.objects.using(alias).filter(
+            parked_at__isnull=False, delivered_at__isnull=True
+        )
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        items.append(
+            OperationsItem(
+                title=f"Parked {alias} events",
+                count=parked.count(),
+                url=f"{url}?state=parked",
+                hint="Delivery failed too often; fix the cause, then re-drive them.",
+            )
+        )
+    return items

@@ -26,3 +26,5 @@ class Command(BaseCommand):
                 "migrate", database=alias, interactive=False, verbosity=max(verbosity - 1, 0)
             )
         self.stdout.write(self.style.SUCCESS("All databases migrated."))
+        # The staff groups hold permissions the migrations just created.
+        call_command("create_staff_groups", stdout=self.stdout)
