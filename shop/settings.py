@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's assets, served by the shop instead of a CDN (a strict CSP, no outside network).
+    "drf_spectacular_sidecar",
     "shop.platform",
     "shop.platform.events",
     "shop.inventory",
@@ -183,6 +185,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Orders, inventory and payments.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Each contract is bound to the dotted path of its implementation: the app's facade
