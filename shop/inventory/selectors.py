@@ -18,11 +18,11 @@ from typing import Any
 from uuid import UUID
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from contracts.common import Money
 from contracts.inventory import Product as CatalogProduct
-from shop.inventory.models import SKU_PATTERN, Product, Reservation, ReservationLine
+from shop.inventory.models import SKU_PATTERN, Product, Reservation, ReservationLine, Stock
 
 ENTRY_TIMEOUT = 300
 """Seconds an entry lives; bounds staleness if an invalidation was lost to an outage."""
@@ -136,3 +136,15 @@ def _versions(keys: list[str]) -> dict[str, str]:
             # add() keeps a token another process created meanwhile.
             versions[key] = token if cache.add(key, token, VERSION_TIMEOUT) else cache.get(key)
     return {key: version for key, version in versions.items() if version}
+
+
+def reserved_units_by_sku() -> tuple[dict[str, int], dict[str, int]]:
+    """(each stock's reserved count, the units its open reservations hold), by SKU."""
+    counted = dict(Stock.objects.values_list("product_id", "reserved"))
+    held = dict(
+        ReservationLine.objects.filter(reservation__state=Reservation.State.RESERVED)
+        .values("sku")
+        .annotate(units=Sum("quantity"))
+        .values_list("sku", "units")
+    )
+    return counted, held

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from contracts.payments import PaymentStatus
 from shop.payments import conf
 from shop.payments.models import Payment
 
@@ -29,3 +30,14 @@ def unanswered_payments() -> QuerySet[Payment]:
         .filter(Q(in_flight_until__isnull=True) | Q(in_flight_until__lte=now))
         .order_by("pending_since")
     )
+
+
+def payments_whose_amounts_contradict_their_status() -> QuerySet[Payment]:
+    """Payments whose captured or refunded amount is not what their status says."""
+    return Payment.objects.filter(
+        Q(status=PaymentStatus.AUTHORIZED, captured_minor__gt=0)
+        | Q(status=PaymentStatus.CAPTURED, captured_minor=0)
+        | Q(status=PaymentStatus.CAPTURED, refunded_minor__gt=0)
+        | Q(status=PaymentStatus.REFUNDED, refunded_minor__lt=F("captured_minor"))
+        | Q(status=PaymentStatus.REFUNDED, captured_minor=0)
+    ).order_by("created_at")

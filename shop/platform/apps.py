@@ -7,4 +7,7 @@ class PlatformConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self) -> None:
-        from shop.platform import checks  # noqa: F401  (registers the system checks)
+        from shop.platform import (
+            audit,  # noqa: F401  (registers the audit's gauges)
+            checks,  # noqa: F401  (registers the system checks)
+        )
