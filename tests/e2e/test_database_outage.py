@@ -10,6 +10,7 @@ from django.db import connections
 
 from shop.orders.models import Order
 from shop.orders.reconciliation import reconcile_orders
+from tests.e2e.audit import assert_audit_finds_nothing
 from tests.e2e.conftest import available, client_for, place, state
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
@@ -69,6 +70,7 @@ def test_with_payments_database_down_placement_is_503_and_the_retry_finishes_it(
     assert retried.json()["id"] == str(order.pk)
     assert state(order.pk) == ("confirmed", "reserved", "authorized")
     assert available() == 98
+    assert_audit_finds_nothing()
 
 
 def test_with_orders_database_down_placement_is_503_and_nothing_is_reserved(
@@ -85,6 +87,7 @@ def test_with_orders_database_down_placement_is_503_and_nothing_is_reserved(
     assert Order.objects.count() == 0
     assert available() == 100
     assert place(alice, key="orders-away").status_code == 201
+    assert_audit_finds_nothing()
 
 
 def test_the_reconciler_settles_an_order_left_pending_by_an_outage(
@@ -104,3 +107,4 @@ def test_the_reconciler_settles_an_order_left_pending_by_an_outage(
     assert reconcile_orders()["rejected"] == 1
     assert state(order.pk) == ("rejected", "released", None)
     assert available() == 100
+    assert_audit_finds_nothing()
