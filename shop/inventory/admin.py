@@ -49,8 +49,8 @@ class StockInline(admin.StackedInline):
     """Stock is shown, never edited here: it changes through restock and orders."""
 
     model = Stock
-    fields = ["on_hand", "reserved", "available"]
-    readonly_fields = fields
+    readonly_fields = ("on_hand", "reserved", "available")
+    fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -155,8 +155,8 @@ class ProductAdmin(admin.ModelAdmin):
 
 class ReservationLineInline(admin.TabularInline):
     model = ReservationLine
-    fields = ["sku", "quantity"]
-    readonly_fields = fields
+    readonly_fields = ("sku", "quantity")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 
@@ -188,5 +188,5 @@ class ReservationAdmin(ReadOnlyAdmin):
     search_fields = ["=order_id"]
     date_hierarchy = "created_at"
     inlines = [ReservationLineInline]
-    fields = ["order_id", "state", "expires_at", "created_at", "updated_at"]
-    readonly_fields = fields
+    readonly_fields = ("order_id", "state", "expires_at", "created_at", "updated_at")
+    fields = readonly_fields

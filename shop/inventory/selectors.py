@@ -140,11 +140,15 @@ def _versions(keys: list[str]) -> dict[str, str]:
 
 def reserved_units_by_sku() -> tuple[dict[str, int], dict[str, int]]:
     """(each stock's reserved count, the units its open reservations hold), by SKU."""
-    counted = dict(Stock.objects.values_list("product_id", "reserved"))
-    held = dict(
-        ReservationLine.objects.filter(reservation__state=Reservation.State.RESERVED)
+    # A stock's product_id is its SKU (the relation's to_field).
+    counted = {str(sku): reserved for sku, reserved in Stock.objects.values_list("pk", "reserved")}
+    held = {
+        sku: int(units)
+        for sku, units in ReservationLine.objects.filter(
+            reservation__state=Reservation.State.RESERVED
+        )
         .values("sku")
         .annotate(units=Sum("quantity"))
         .values_list("sku", "units")
-    )
+    }
     return counted, held

@@ -167,6 +167,6 @@ def with_lines(order: Order, lines: Iterable[OrderLine]) -> Order:
     """
     prefetched = order.lines.all()
     prefetched._result_cache = list(lines)
-    prefetched._prefetch_done = True
-    order._prefetched_objects_cache = {"lines": prefetched}
+    prefetched._prefetch_done = True  # type: ignore[attr-defined]
+    order._prefetched_objects_cache = {"lines": prefetched}  # type: ignore[attr-defined]
     return order

@@ -14,8 +14,15 @@ from shop.platform.admin import ReadOnlyAdmin
 
 class ProviderInteractionInline(admin.TabularInline):
     model = ProviderInteraction
-    fields = ["requested_at", "answered_at", "operation", "idempotency_key", "outcome", "reason"]
-    readonly_fields = fields
+    readonly_fields = (
+        "requested_at",
+        "answered_at",
+        "operation",
+        "idempotency_key",
+        "outcome",
+        "reason",
+    )
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

@@ -50,7 +50,9 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    errors = ProblemErrorSerializer(many=True, required=False)
+    # The problem's member, documented only: this serializer never validates input, so
+    # DRF's own ``errors`` (validation results) is never read on it.
+    errors = ProblemErrorSerializer(many=True, required=False)  # type: ignore[assignment]
 
 
 def problem_responses(described: dict[int, str]) -> dict[tuple[int, str], OpenApiResponse]:
