@@ -21,6 +21,7 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports importlinter.ini
+	.venv/bin/mypy
 
 format: setup
 	.venv/bin/ruff format .

@@ -35,7 +35,12 @@ def environment() -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shop.settings",
         "SHOP_ENV": "production",
-        "SECRET_KEY": "bench-" + "x" * 40,
+        "SECRET_KEY": "bench-" + "x" * 50,
+        # What production refuses to start without; the benchmark pays nobody.
+        "PAYMENTS_WEBHOOK_SECRET": "whsec_bench_" + "x" * 16,
+        "PAYMENTS_PROVIDER": "shop.payments.providers.simulated.SimulatedProvider",
+        # Served over plain HTTP on 127.0.0.1, without a TLS-ending proxy in front.
+        "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": HOST,
         "DATABASE_URL": os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench"

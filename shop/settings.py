@@ -12,6 +12,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from shop.platform.databases import database_settings
+from shop.platform.deployment import production_refusals, proxy_ssl_header
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHOP_VAR_DIR", BASE_DIR / "var"))
@@ -37,9 +38,31 @@ SHOP_VERSION = (
 DEBUG = env_bool("DEBUG", SHOP_ENV == "development")
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-never-used-in-production"
+_DEV_WEBHOOK_SECRET = "whsec_development_only"
 SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET_KEY)
-if SHOP_ENV == "production" and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32):
-    raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 32+ characters.")
+# Production refuses to start, rather than serve, with a development secret or a
+# payment provider nobody chose (see shop/platform/deployment.py).
+if SHOP_ENV == "production" and (
+    _refusals := production_refusals(
+        os.environ,
+        development_secret_key=_DEV_SECRET_KEY,
+        development_webhook_secret=_DEV_WEBHOOK_SECRET,
+    )
+):
+    raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(_refusals) + ".")
+
+# HTTPS: on by default in production, each overridable from the environment. The
+# proxy's TLS header (``X-Forwarded-Proto: https``) when TLS ends at a proxy.
+_PRODUCTION = SHOP_ENV == "production"
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _PRODUCTION)
+# Probes and scrapes come over plain HTTP from inside the cluster.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000 if _PRODUCTION else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _PRODUCTION)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
@@ -53,6 +76,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's assets, served by the shop instead of a CDN (a strict CSP, no outside network).
+    "drf_spectacular_sidecar",
     "shop.platform",
     "shop.platform.events",
     "shop.inventory",
@@ -160,6 +185,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Orders, inventory and payments.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Each contract is bound to the dotted path of its implementation: the app's facade
@@ -171,7 +199,7 @@ SHOP_BINDINGS = {
 }
 
 # Signs the payment provider's webhooks (HMAC-SHA256); production sets its own.
-PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", "whsec_development_only")
+PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", _DEV_WEBHOOK_SECRET)
 
 # Deliver events in-process right after commit (development, tests); the outbox is
 # the record either way, and the worker delivers whatever this did not.

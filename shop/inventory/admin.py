@@ -50,7 +50,7 @@ class ProductForm(forms.ModelForm):
         return currency
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         price, currency = cleaned.get("price"), cleaned.get("currency")
         if price is not None and currency:
             try:
@@ -72,8 +72,8 @@ class StockInline(admin.StackedInline):
     """Stock is shown, never edited here: it changes through restock and orders."""
 
     model = Stock
-    fields = ["on_hand", "reserved", "available"]
-    readonly_fields = fields
+    readonly_fields = ("on_hand", "reserved", "available")
+    fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -181,8 +181,8 @@ class ProductAdmin(admin.ModelAdmin):
 
 class ReservationLineInline(admin.TabularInline):
     model = ReservationLine
-    fields = ["sku", "quantity"]
-    readonly_fields = fields
+    readonly_fields = ("sku", "quantity")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 
@@ -214,5 +214,5 @@ class ReservationAdmin(ReadOnlyAdmin):
     search_fields = ["=order_id"]
     date_hierarchy = "created_at"
     inlines = [ReservationLineInline]
-    fields = ["order_id", "state", "expires_at", "created_at", "updated_at"]
-    readonly_fields = fields
+    readonly_fields = ("order_id", "state", "expires_at", "created_at", "updated_at")
+    fields = readonly_fields

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import final
 from uuid import UUID
 
 from contracts.common import HistoryEntry, Money
-from contracts.inventory import Product, Reservation, ReservationState, StockLine
+from contracts.inventory import InventoryService, Product, Reservation, ReservationState, StockLine
 from shop.inventory import selectors, services
 from shop.inventory.models import Reservation as ReservationRow
 from shop.inventory.models import ReservationLine
 
 
-class InventoryFacade:
+# Declares its contract: the type checker holds every method to the Protocol's
+# signature, and being final, to the Protocol's every method (make lint).
+@final
+class InventoryFacade(InventoryService):
     """Inventory as other apps see it: contract DTOs in and out, contract errors raised."""
 
     def get_products(self, *, skus: Sequence[str]) -> dict[str, Product]:

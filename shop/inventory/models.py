@@ -83,7 +83,8 @@ class Stock(models.Model):
 class Reservation(models.Model):
     """Stock held for one order until it is committed, released or expires."""
 
-    State = models.TextChoices("State", [(s.name, s.value) for s in ReservationState])
+    # The functional API takes (name, value) pairs, which django-stubs does not describe.
+    State = models.TextChoices("State", [(s.name, s.value) for s in ReservationState])  # type: ignore[call-overload]
 
     order_id = models.UUIDField(unique=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.RESERVED)

@@ -18,11 +18,11 @@ from typing import Any
 from uuid import UUID
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from contracts.common import HistoryEntry, Money
 from contracts.inventory import Product as CatalogProduct
-from shop.inventory.models import SKU_PATTERN, Product, Reservation, ReservationLine
+from shop.inventory.models import SKU_PATTERN, Product, Reservation, ReservationLine, Stock
 from shop.platform.events.history import published_about_order
 
 ENTRY_TIMEOUT = 300
@@ -142,3 +142,19 @@ def _versions(keys: list[str]) -> dict[str, str]:
             # add() keeps a token another process created meanwhile.
             versions[key] = token if cache.add(key, token, VERSION_TIMEOUT) else cache.get(key)
     return {key: version for key, version in versions.items() if version}
+
+
+def reserved_units_by_sku() -> tuple[dict[str, int], dict[str, int]]:
+    """(each stock's reserved count, the units its open reservations hold), by SKU."""
+    # A stock's product_id is its SKU (the relation's to_field).
+    counted = {str(sku): reserved for sku, reserved in Stock.objects.values_list("pk", "reserved")}
+    held = {
+        sku: int(units)
+        for sku, units in ReservationLine.objects.filter(
+            reservation__state=Reservation.State.RESERVED
+        )
+        .values("sku")
+        .annotate(units=Sum("quantity"))
+        .values_list("sku", "units")
+    }
+    return counted, held

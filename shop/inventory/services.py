@@ -142,9 +142,8 @@ def reserve_stock(
         with transaction.atomic(using=DB):
             # The unique order_id makes a concurrent or repeated call fail here,
             # before it touches any stock.
-            reservation = Reservation.objects.create(
-                order_id=order_id, expires_at=timezone.now() + ttl
-            )
+            expires_at = timezone.now() + ttl
+            reservation = Reservation.objects.create(order_id=order_id, expires_at=expires_at)
             short = [
                 line.sku
                 for line in ordered
@@ -159,11 +158,7 @@ def reserve_stock(
                 ReservationLine(reservation=reservation, sku=line.sku, quantity=line.quantity)
                 for line in ordered
             )
-            publish(
-                StockReserved(
-                    order_id=order_id, lines=tuple(ordered), expires_at=reservation.expires_at
-                )
-            )
+            publish(StockReserved(order_id=order_id, lines=tuple(ordered), expires_at=expires_at))
             _forget_on_commit(line.sku for line in ordered)
     except IntegrityError:
         existing = selectors.reservation_with_lines(order_id=order_id)
@@ -298,8 +293,9 @@ def _check_active_and_report_low_stock(lines: Sequence[StockLine]) -> None:
     rows = Stock.objects.filter(product_id__in=quantities).values_list(
         "product_id", "on_hand", "reserved", "product__active", "product__low_stock_threshold"
     )
-    inactive = []
-    for sku, on_hand, reserved, active, threshold in rows:
+    inactive: list[str] = []
+    for product_id, on_hand, reserved, active, threshold in rows:
+        sku = str(product_id)  # the relation's to_field: the SKU
         if not active:
             inactive.append(sku)
             continue

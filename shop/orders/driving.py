@@ -55,8 +55,13 @@ def new_lease_fields(operation: Operation, now: datetime) -> dict[str, Any]:
     }
 
 
-def claim(*, order_id: UUID, operation: Operation, target: OrderStatus) -> Lease:
+def claim(
+    *, order_id: UUID, operation: Operation, target: OrderStatus, reason: str | None = None
+) -> Lease:
     """Take the order's lease to move it towards ``target``.
+
+    ``reason`` (why a cancel is made) is written with the lease, so that whoever
+    finishes an operation cut short (the reconciler) still knows it.
 
     Raises ``OrderNotFound``, ``IllegalTransition`` when its status cannot reach
     ``target``, or ``OrderBusy`` while another driver holds it or another operation
@@ -65,6 +70,8 @@ def claim(*, order_id: UUID, operation: Operation, target: OrderStatus) -> Lease
     """
     now = timezone.now()
     fields = new_lease_fields(operation, now)
+    if reason is not None:
+        fields["reason"] = reason
     with transaction.atomic(using=DB):
         claimed = Order.objects.filter(
             lease_is_free(now),
@@ -128,6 +135,8 @@ def let_go(lease: Lease, *, keep_operation: bool = False) -> None:
     fields: dict[str, Any] = {"driver_token": None, "driven_until": None}
     if not keep_operation:
         fields["operation"] = Operation.NONE
+        if lease.operation == Operation.CANCEL:
+            fields["reason"] = ""  # the cancel was refused: its reason explains nothing
     with transaction.atomic(using=DB):
         Order.objects.filter(pk=lease.order_id, driver_token=lease.token).update(**fields)
 
@@ -158,6 +167,6 @@ def with_lines(order: Order, lines: Iterable[OrderLine]) -> Order:
     """
     prefetched = order.lines.all()
     prefetched._result_cache = list(lines)
-    prefetched._prefetch_done = True
-    order._prefetched_objects_cache = {"lines": prefetched}
+    prefetched._prefetch_done = True  # type: ignore[attr-defined]
+    order._prefetched_objects_cache = {"lines": prefetched}  # type: ignore[attr-defined]
     return order

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import final
 from uuid import UUID
 
 from contracts.common import Money
-from contracts.orders import Order, OrderLine, OrderStatus
+from contracts.orders import Order, OrderLine, OrdersService, OrderStatus
 from shop.orders import models, selectors
 
 
@@ -29,7 +30,10 @@ def to_contract(order: models.Order) -> Order:
     )
 
 
-class OrdersFacade:
+# Declares its contract: the type checker holds every method to the Protocol's
+# signature, and being final, to the Protocol's every method (make lint).
+@final
+class OrdersFacade(OrdersService):
     """Orders as other apps see it: read-only."""
 
     def get_order(self, *, order_id: UUID) -> Order | None:

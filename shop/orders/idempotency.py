@@ -75,9 +75,10 @@ def claim_key(*, customer_id: int, key: str, request_fingerprint: str) -> KeyCla
             return KeyClaim(ClaimKind.NEW, record)
         except IntegrityError:
             pass
-        record = IdempotencyRecord.objects.filter(customer_id=customer_id, key=key).first()
-        if record is None:
+        found = IdempotencyRecord.objects.filter(customer_id=customer_id, key=key).first()
+        if found is None:
             continue  # abandoned meanwhile: try the INSERT again
+        record = found
         if record.expires_at <= now:
             IdempotencyRecord.objects.filter(pk=record.pk, expires_at__lte=now).delete()
             continue

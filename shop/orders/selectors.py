@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -114,3 +114,16 @@ def order_timeline(order: Order) -> list[HistoryEntry]:
 def reservation_of(*, order_id: UUID) -> Reservation | None:
     """The order's stock reservation as inventory reports it."""
     return bound(InventoryService).get_reservation(order_id=order_id)
+
+
+def orders_in_pages(*, page_size: int = 500) -> Iterator[list[Order]]:
+    """Every order, oldest first, a page at a time (keyset pages: no OFFSET)."""
+    page = list(Order.objects.order_by("created_at", "pk")[:page_size])
+    while page:
+        yield page
+        last = page[-1]
+        page = list(
+            Order.objects.filter(
+                Q(created_at__gt=last.created_at) | Q(created_at=last.created_at, pk__gt=last.pk)
+            ).order_by("created_at", "pk")[:page_size]
+        )

@@ -320,7 +320,9 @@ def cancel_order(*, order_id: UUID, reason: str = CUSTOMER_CANCELLED) -> Order:
     Raises ``IllegalTransition`` once shipped or final, ``OrderBusy`` while another
     driver holds it, ``PaymentProviderBusy`` when the void got no answer.
     """
-    lease = claim(order_id=order_id, operation=Operation.CANCEL, target=OrderStatus.CANCELLED)
+    lease = claim(
+        order_id=order_id, operation=Operation.CANCEL, target=OrderStatus.CANCELLED, reason=reason
+    )
     return drive_cancel(lease, reason=reason)
 
 
@@ -449,8 +451,14 @@ def cancel_after_payment_failure(*, order_id: UUID, reason: str) -> Order | None
     if order.status != OrderStatus.CONFIRMED:
         logger.info("payment of %s order %s failed late; nothing to cancel", order.status, order_id)
         return order
-    lease = claim(order_id=order_id, operation=Operation.CANCEL, target=OrderStatus.CANCELLED)
-    transaction.on_commit(
-        lambda: drive_cancel(lease, reason=f"payment_failed: {reason}"), using=DB, robust=True
+    cancel_reason = f"payment_failed: {reason}"
+    # The reason is stored with the claim: should the process die before the cancel
+    # is driven, the reconciler publishes the chargeback, not a customer's request.
+    lease = claim(
+        order_id=order_id,
+        operation=Operation.CANCEL,
+        target=OrderStatus.CANCELLED,
+        reason=cancel_reason,
     )
+    transaction.on_commit(lambda: drive_cancel(lease, reason=cancel_reason), using=DB, robust=True)
     return order

@@ -24,8 +24,15 @@ from shop.platform.operations import OperationsItem, operations_section
 
 class ProviderInteractionInline(admin.TabularInline):
     model = ProviderInteraction
-    fields = ["requested_at", "answered_at", "operation", "idempotency_key", "outcome", "reason"]
-    readonly_fields = fields
+    readonly_fields = (
+        "requested_at",
+        "answered_at",
+        "operation",
+        "idempotency_key",
+        "outcome",
+        "reason",
+    )
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

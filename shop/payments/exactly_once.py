@@ -110,6 +110,7 @@ def run(
     waited_for = ""
     # Most payments are created by their first call: try the INSERT before looking.
     first_call = create is not None
+    claim: Claim | None
     while True:
         try:
             if first_call:
@@ -162,6 +163,7 @@ def _claim(
             return _create(operation, plan, create)
         if payment.is_in_flight():
             return None, payment
+        call: Call | None
         if payment.pending_operation:
             call = _retry_of_pending(payment, operation, waited_for)
         else:
@@ -267,6 +269,7 @@ def record_answer(
     """Apply the provider's answer to the pending call; ``None`` means it never got it."""
     with transaction.atomic(using=DB):
         payment = Payment.objects.select_for_update().get(pk=claim.payment_id)
+        outcome: str
         if result is None:
             outcome, reason, response = InteractionOutcome.NOT_FOUND, "", {}
         else:

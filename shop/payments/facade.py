@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import final
 from uuid import UUID
 
 from contracts.common import HistoryEntry, Money
-from contracts.payments import Payment, PaymentStatus
+from contracts.payments import Payment, PaymentsService, PaymentStatus
 from shop.payments import models, selectors, services
 
 
@@ -24,7 +25,10 @@ def to_contract(payment: models.Payment) -> Payment:
     )
 
 
-class PaymentsFacade:
+# Declares its contract: the type checker holds every method to the Protocol's
+# signature, and being final, to the Protocol's every method (make lint).
+@final
+class PaymentsFacade(PaymentsService):
     """Payments as other apps see it: one payment per order, every call idempotent."""
 
     def supported_payment_methods(self) -> frozenset[str]:

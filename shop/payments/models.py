@@ -29,7 +29,8 @@ class Payment(models.Model):
     is cleared or past, the call went unanswered and the resolver may settle it.
     """
 
-    Status = models.TextChoices("Status", [(s.name, s.value) for s in PaymentStatus])
+    # The functional API takes (name, value) pairs, which django-stubs does not describe.
+    Status = models.TextChoices("Status", [(s.name, s.value) for s in PaymentStatus])  # type: ignore[call-overload]
 
     order_id = models.UUIDField(unique=True)
     amount_minor = models.PositiveBigIntegerField()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from contracts.common import HistoryEntry
 from contracts.currencies import to_decimal_string
+from contracts.payments import PaymentStatus
 from shop.payments import conf
 from shop.payments.models import InteractionOutcome, Payment, ProviderInteraction
 from shop.platform.events.history import published_about_order
@@ -67,3 +68,14 @@ def _ledger_entry(call: ProviderInteraction) -> HistoryEntry:
     return HistoryEntry(
         at=call.requested_at, app="payments", what=what, outcome=outcome, event_id=""
     )
+
+
+def payments_whose_amounts_contradict_their_status() -> QuerySet[Payment]:
+    """Payments whose captured or refunded amount is not what their status says."""
+    return Payment.objects.filter(
+        Q(status=PaymentStatus.AUTHORIZED, captured_minor__gt=0)
+        | Q(status=PaymentStatus.CAPTURED, captured_minor=0)
+        | Q(status=PaymentStatus.CAPTURED, refunded_minor__gt=0)
+        | Q(status=PaymentStatus.REFUNDED, refunded_minor__lt=F("captured_minor"))
+        | Q(status=PaymentStatus.REFUNDED, captured_minor=0)
+    ).order_by("created_at")

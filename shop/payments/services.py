@@ -167,7 +167,7 @@ def resolve_unanswered_payments(
     provider that still does not answer leaves the payment for the next pass. Safe to
     run in several workers at once. Returns how many payments were settled.
     """
-    settled, seen = 0, set()
+    settled, seen = 0, set[int]()
     while len(seen) < limit and (payment := _claim_next(exclude=seen)) is not None:
         seen.add(payment.pk)
         resolution = _resolve(payment)

@@ -6,8 +6,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
 
 from contracts.currencies import to_decimal_string
+from shop.platform.models import AuditRun
+from shop.platform.operations import OperationsItem, operations_section
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -30,3 +33,39 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 def money_text(amount_minor: int, currency: str) -> str:
     """An amount as people read it: ``9.90 EUR`` (the ISO 4217 table of contracts)."""
     return f"{to_decimal_string(amount_minor, currency)} {currency}"
+
+
+@admin.register(AuditRun)
+class AuditRunAdmin(ReadOnlyAdmin):
+    """The consistency audit's runs (``manage.py audit_consistency``), newest first."""
+
+    list_display = ("finished_at", "discrepancies", "started_at")
+    list_filter = ("finished_at",)
+    ordering = ("-finished_at",)
+
+
+@operations_section("Consistency")
+def last_audit(request: HttpRequest) -> list[OperationsItem]:
+    """The last consistency audit's verdict: its discrepancies, or that it never ran."""
+    if not request.user.has_perm("platform.view_auditrun"):
+        return []
+    url = reverse("admin:platform_auditrun_changelist")
+    run = AuditRun.objects.order_by("-finished_at").first()
+    if run is None:
+        return [
+            OperationsItem(
+                title="Last consistency audit",
+                count=None,
+                url=url,
+                hint="Run manage.py audit_consistency (from cron) to check the apps agree.",
+                status="never run",
+            )
+        ]
+    return [
+        OperationsItem(
+            title=f"Discrepancies found by the audit of {run.finished_at:%Y-%m-%d %H:%M} UTC",
+            count=run.discrepancies,
+            url=url,
+            hint="Its output names each one; the reconciler or an operator settles them.",
+        )
+    ]

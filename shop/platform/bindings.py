@@ -16,8 +16,11 @@ from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
+
+from contracts.common import ServiceUnavailable
 
 
 class BindingError(LookupError):
@@ -56,13 +59,22 @@ def call_through_binding(
     contract: str, method: str, call: Callable[..., Any], args: tuple, kwargs: dict
 ) -> Any:
     """Every call through a binding passes here: traced as a span named ``contract``
-    (``inventory.reserve``) and timed, by contract, method and outcome."""
+    (``inventory.reserve``) and timed, by contract, method and outcome.
+
+    A database error of the called app is raised as ``ServiceUnavailable``.
+    """
     # Imported here: telemetry pulls in OpenTelemetry and Prometheus, which the
     # configuration-time users of this module (settings checks) do not need.
     from shop.platform.telemetry.calls import observe_binding_call
 
     with observe_binding_call(contract, method):
-        return call(*args, **kwargs)
+        try:
+            return call(*args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            # The app's own database does not answer: to its caller that is the app
+            # being unavailable, as a remote binding reports an unreachable service.
+            service = contract.split(".", 1)[0]
+            raise ServiceUnavailable(service, reason="its database does not answer") from exc
 
 
 class BindingProxy:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from django.apps import apps
@@ -51,7 +52,8 @@ def check_bindings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
             continue
         for method in protocol_methods(contract):
-            if not callable(getattr(target, method, None)):
+            implementation = getattr(target, method, None)
+            if not callable(implementation) or _inherited_from_a_protocol(target, method):
                 errors.append(
                     checks.Error(
                         f"{binding}: {target_path} does not define {method}().",
@@ -59,7 +61,70 @@ def check_bindings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                         id="shop.E004",
                     )
                 )
+                continue
+            drift = signature_drift(getattr(contract, method), implementation)
+            if drift:
+                errors.append(
+                    checks.Error(
+                        f"{binding}: {target_path}.{method}() {drift}.",
+                        hint=f"Give it the parameters of {contract_path}.{method}().",
+                        id="shop.E005",
+                    )
+                )
     return errors
+
+
+def _inherited_from_a_protocol(target: Any, method: str) -> bool:
+    """A facade declaring its Protocol as a base inherits the Protocol's stub (``...``)
+    for any method it forgot: that stub does not implement it."""
+    owner = target if inspect.isclass(target) else type(target)
+    for klass in owner.__mro__:
+        if method in vars(klass):
+            return bool(getattr(klass, "_is_protocol", False))
+    return False
+
+
+def signature_drift(declared: Any, implementation: Any) -> str:
+    """How ``implementation`` cannot be called as the Protocol method ``declared`` is;
+    empty when every call the contract allows is accepted.
+
+    Parameter names and kinds are compared (contracts take keyword-only arguments); the
+    types are the type checker's (``make lint``).
+    """
+    try:
+        expected = list(inspect.signature(declared).parameters.values())[1:]  # self
+        actual = inspect.signature(implementation).parameters
+    except (TypeError, ValueError):
+        return ""
+    if any(p.kind is p.VAR_KEYWORD for p in actual.values()) and all(
+        p.kind is p.KEYWORD_ONLY for p in expected
+    ):
+        return ""
+    for parameter in expected:
+        found = actual.get(parameter.name)
+        if found is None:
+            return f"lacks the parameter {parameter.name!r}"
+        if found.kind is not parameter.kind and not (
+            found.kind is found.POSITIONAL_OR_KEYWORD and parameter.kind is parameter.KEYWORD_ONLY
+        ):
+            kinds = f"{found.kind.description}, not {parameter.kind.description}"
+            return f"takes {parameter.name!r} as {kinds}"
+        if parameter.default is not parameter.empty and found.default is found.empty:
+            return f"requires {parameter.name!r}, which the contract makes optional"
+    declared_names = {parameter.name for parameter in expected}
+    for name, found in actual.items():
+        if (
+            name not in declared_names
+            and found.default is found.empty
+            and found.kind
+            in (
+                found.POSITIONAL_OR_KEYWORD,
+                found.KEYWORD_ONLY,
+                found.POSITIONAL_ONLY,
+            )
+        ):
+            return f"requires {name!r}, which the contract does not pass"
+    return ""
 
 
 def cross_app_relations(models: list[type[Model]]) -> list[str]:

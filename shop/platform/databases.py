@@ -57,7 +57,7 @@ def derive_app_url(url: str, app: str) -> str:
 
 
 def _configure(url: str, *, test_prefix: str, pool_max_size: int) -> dict[str, Any]:
-    config = dj_database_url.parse(url)
+    config: dict[str, Any] = dict(dj_database_url.parse(url))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         config["OPTIONS"] = {

@@ -70,6 +70,11 @@ def cache_answers() -> bool:
     return answered
 
 
+SURVIVABLE = frozenset({"cache"})
+"""What this process serves without: with the cache down, reads go to the databases
+and rate limits fail open. Everything else (each database) it cannot serve without."""
+
+
 def readiness() -> dict[str, bool]:
     """Whether each dependency answers, by name: ``database:<alias>`` and ``cache``."""
     checks = {f"database:{alias}": database_answers(alias) for alias in connections}
@@ -79,13 +84,20 @@ def readiness() -> dict[str, bool]:
 
 @probe_view
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Every database alias and the cache answer; otherwise 503 naming what is down."""
+    """200 ``ready`` when everything answers; 200 ``degraded`` naming what is down when
+    this process survives it (the cache); otherwise 503 naming what is down.
+
+    A load balancer takes a 503 instance out: a Redis outage shared by every instance
+    must not take them all out while each still sells.
+    """
     # Probes come every few seconds: their queries would each start a trace of their own.
     with suppress_instrumentation():
         checks = readiness()
     down = sorted(name for name, ok in checks.items() if not ok)
     if not down:
         return JsonResponse({"status": "ready", "checks": checks})
+    if set(down) <= SURVIVABLE:
+        return JsonResponse({"status": "degraded", "degraded": down, "checks": checks})
     body = {
         "type": f"{PROBLEM_BASE}not-ready",
         "title": "Service not ready",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -12,8 +14,12 @@ from rest_framework.views import exception_handler
 
 from contracts.common import ServiceUnavailable
 
+logger = logging.getLogger(__name__)
+
 PROBLEM_BASE = "https://shop.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# How long a client waits before retrying when a database does not answer.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 class Problem(exceptions.APIException):
@@ -44,7 +50,9 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    errors = ProblemErrorSerializer(many=True, required=False)
+    # The problem's member, documented only: this serializer never validates input, so
+    # DRF's own ``errors`` (validation results) is never read on it.
+    errors = ProblemErrorSerializer(many=True, required=False)  # type: ignore[assignment]
 
 
 def problem_responses(described: dict[int, str]) -> dict[tuple[int, str], OpenApiResponse]:
@@ -115,6 +123,11 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
             detail=str(exc.detail),
             **exc.extra,
         )
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # This app's own database does not answer: the caller may retry, as with a
+        # service that cannot be reached; what broke is logged, not shown.
+        logger.warning("answering 503: a database does not answer: %s", exc)
+        exc = ServiceUnavailable("database", retry_after=DATABASE_RETRY_AFTER_SECONDS)
     if isinstance(exc, ServiceUnavailable):
         return problem_response(
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,

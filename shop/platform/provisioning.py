@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
 from django.db import connections
@@ -15,7 +16,7 @@ def ensure_database(alias: str) -> bool:
     if settings_dict["ENGINE"] != "django.db.backends.postgresql":
         return False
     name = settings_dict["NAME"]
-    params = {
+    params: dict[str, Any] = {
         "dbname": "postgres",
         "host": settings_dict.get("HOST") or None,
         "port": settings_dict.get("PORT") or None,

@@ -75,3 +75,62 @@ def test_calls_through_a_binding_pass_the_central_wrapper(settings, monkeypatch)
 def test_only_contract_methods_are_reachable_through_a_binding():
     with pytest.raises(AttributeError, match="has no method _private"):
         bound(InventoryService)._private  # noqa: B018
+
+
+class DriftedPayments:
+    """Every method of PaymentsService is here, but ``refund`` lost its optional amount
+    and ``authorize`` renamed one parameter: a name-only check passes it."""
+
+    def supported_payment_methods(self):
+        return frozenset()
+
+    def authorize(self, *, order_id, amount, method):
+        return None
+
+    def capture(self, *, order_id):
+        return None
+
+    def void(self, *, order_id):
+        return None
+
+    def refund(self, *, order_id):
+        return None
+
+    def get(self, *, order_id):
+        return None
+
+    def get_many(self, *, order_ids):
+        return {}
+
+
+def test_a_binding_whose_signatures_drifted_from_the_contract_fails_the_check(settings):
+    settings.SHOP_BINDINGS = {
+        **settings.SHOP_BINDINGS,
+        "contracts.payments.PaymentsService": f"{__name__}.DriftedPayments",
+    }
+
+    messages = {str(error.msg) for error in check_bindings() if error.id == "shop.E005"}
+
+    assert messages == {
+        "binding contracts.payments.PaymentsService -> "
+        f"{__name__}.DriftedPayments: {__name__}.DriftedPayments.authorize() "
+        "lacks the parameter 'payment_method'.",
+        "binding contracts.payments.PaymentsService -> "
+        f"{__name__}.DriftedPayments: {__name__}.DriftedPayments.refund() "
+        "lacks the parameter 'amount_minor'.",
+    }
+
+
+class ForgetfulInventory(InventoryService):
+    """Declares its Protocol and implements none of it: it inherits the Protocol's stubs."""
+
+
+def test_a_method_only_inherited_from_the_protocol_is_not_an_implementation(settings):
+    settings.SHOP_BINDINGS = {
+        **settings.SHOP_BINDINGS,
+        "contracts.inventory.InventoryService": f"{__name__}.ForgetfulInventory",
+    }
+
+    messages = " ".join(str(error.msg) for error in check_bindings() if error.id == "shop.E004")
+
+    assert f"{__name__}.ForgetfulInventory does not define restock()." in messages

@@ -4,6 +4,7 @@ import socket
 
 import pytest
 
+from tests.e2e.audit import assert_audit_finds_nothing
 from tests.e2e.conftest import client_for, place
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
@@ -30,4 +31,6 @@ def test_orders_are_placed_and_read_while_redis_is_down(catalog, settings, clien
     assert created.status_code == 201, created.content
     assert again.json() == created.json()
     assert client.get("/api/v1/products/TEE-BLACK-M/").json()["available"] == 98
-    assert client.get("/readyz").status_code == 503
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.json()["status"]) == (200, "degraded")
+    assert_audit_finds_nothing()

@@ -11,13 +11,14 @@ from django.db.models import F
 from contracts.common import Money
 from contracts.inventory import InventoryService
 from shop.inventory.facade import InventoryFacade
-from shop.inventory.models import Reservation
+from shop.inventory.models import Reservation, Stock
 from shop.orders.models import Order
 from shop.orders.reconciliation import reconcile_orders
 from shop.payments.facade import PaymentsFacade
 from shop.payments.providers.simulated import SimulatedProviderCall
 from shop.payments.services import resolve_unanswered_payments
 from shop.platform.bindings import bound
+from tests.e2e.audit import assert_audit_finds_nothing
 from tests.e2e.conftest import Crash, available, client_for, place, state
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
@@ -109,6 +110,11 @@ def test_forty_customers_buying_the_last_ten_units_never_oversell(catalog):
     assert available("LAST-ONES") == 0
     assert authorizations() == 10
     assert Order.objects.filter(status="confirmed").count() == 10
+    # The database's own figures: ten units reserved by ten open reservations, none more.
+    stock = Stock.objects.get(product_id="LAST-ONES")
+    assert (stock.on_hand, stock.reserved) == (10, 10)
+    assert Reservation.objects.filter(state="reserved").count() == 10
+    assert_audit_finds_nothing()
 
 
 def crash_after(monkeypatch, cls, method):

@@ -81,4 +81,8 @@ def test_a_cancel_cut_short_after_the_handler_committed_is_finished_by_the_recon
 
     order.refresh_from_db()
     assert order.status == "cancelled"
+    # The reason the handler was given survives the crash: a chargeback, not the customer.
+    assert order.reason == "payment_failed: chargeback"
+    cancelled = OutboxMessage.objects.using("orders").get(name="orders.order_cancelled")
+    assert cancelled.payload["reason"] == "payment_failed: chargeback"
     assert bound_fakes.inventory.available("TEE-BLACK-M") == 100

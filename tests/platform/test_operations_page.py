@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
+from django.utils import timezone
 
-from shop.platform import operations
-from shop.platform.operations import OperationsItem, operations_section
+from shop.platform.models import AuditRun
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -19,27 +19,26 @@ def staff_member() -> tuple[Client, object]:
     return client, user
 
 
-@pytest.fixture
-def audit_section():
-    """A section as an app adds one (the lead's consistency audit, say)."""
-    before = list(operations._sections)
+def test_the_last_consistency_audit_shows_to_those_who_may_read_it(staff_member):
+    client, user = staff_member
+    assert "consistency audit" not in client.get("/admin/operations/").text
 
-    @operations_section("Consistency")
-    def last_audit(request):
-        return [OperationsItem("Last consistency audit", None, "/admin/", "", status="clean")]
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="platform", codename="view_auditrun")
+    )
+    never = client.get("/admin/operations/")
+    assert never.status_code == 200
+    assert "Last consistency audit" in never.text
+    assert '<td class="count">never run</td>' in never.text
 
-    yield
-    operations._sections[:] = before
+    AuditRun.objects.create(
+        started_at=timezone.now(), finished_at=timezone.now(), checks=[], discrepancies=3
+    )
+    found = client.get("/admin/operations/").text
 
-
-def test_a_registered_section_shows_with_its_result(staff_member, audit_section):
-    client, _ = staff_member
-
-    page = client.get("/admin/operations/")
-
-    assert page.status_code == 200
-    assert "Consistency" in page.text and "Last consistency audit" in page.text
-    assert '<td class="count">clean</td>' in page.text
+    assert "Discrepancies found by the audit of" in found
+    assert "/admin/platform/auditrun/" in found
+    assert '<td class="count">3</td>' in found
 
 
 def test_sections_show_only_what_the_user_may_read(staff_member):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -70,6 +70,10 @@ class ProductListView(generics.ListCreateAPIView):
     def get_queryset(self) -> Any:
         return selectors.product_list()
 
+    @property
+    def catalog_page(self) -> CatalogPage:
+        return cast(CatalogPage, self.paginator)
+
     @extend_schema(
         summary="List active products",
         responses={
@@ -79,16 +83,16 @@ class ProductListView(generics.ListCreateAPIView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = selectors.cached_catalog_page(
-            page=self.paginator.cache_key(request), build=lambda: self._render_page(request)
+            page=self.catalog_page.cache_key(request), build=lambda: self._render_page(request)
         )
         return Response(body)
 
     def _render_page(self, request: Request) -> dict[str, Any]:
-        rows = self.paginate_queryset(self.get_queryset())
+        rows = self.paginate_queryset(self.get_queryset()) or []
         results = ProductSerializer(
             [selectors.as_catalog_product(row) for row in rows], many=True
         ).data
-        paginator = self.paginator
+        paginator = self.catalog_page
         # Plain dicts: the page is stored in the cache.
         return {
             "results": [dict(item) for item in results],

@@ -130,7 +130,12 @@ class OrderAdmin(ReadOnlyAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        order = Order.objects.filter(pk=_uuid(object_id)).only("id", "status").first()
+        order_id = _uuid(object_id)
+        order = (
+            Order.objects.filter(pk=order_id).only("id", "status").first()
+            if order_id is not None
+            else None
+        )
         acts = []
         if order is not None:
             acts = [

@@ -87,7 +87,7 @@ def _answer_by_key(
     except OrderError as error:
         return error_response(error)
     record = claim.record
-    if claim.kind is ClaimKind.REPLAY:
+    if claim.kind is ClaimKind.REPLAY and record.response_status is not None:
         return replayed_response(record.response_status, record.response_body)
     try:
         if record.order_id is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from drf_spectacular.types import OpenApiTypes
@@ -38,11 +38,17 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
+def customer_id_of(request: Request) -> int:
+    """The authenticated customer's id (every view here requires authentication)."""
+    return cast(int, request.user.pk)
+
+
 class OrdersThrottle(ScopedRateThrottle):
     """Scoped rates read at request time, so a changed setting applies at once."""
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(str(self.scope))
+        return None if rate is None else str(rate)
 
 
 class ThrottledByScope(APIView):
@@ -87,7 +93,7 @@ class OrderListCreateView(ThrottledByScope):
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
-            selectors.orders_of_customer(customer_id=request.user.pk), request, view=self
+            selectors.orders_of_customer(customer_id=customer_id_of(request)), request, view=self
         )
         payments = selectors.payments_of(order_ids=[order.id for order in page])
         bodies = [order_body(order, payments.get(order.id)) for order in page]
@@ -122,7 +128,7 @@ class OrderListCreateView(ThrottledByScope):
             for line in parsed.validated_data["lines"]
         ]
         return answer_placement(
-            customer_id=request.user.pk,
+            customer_id=customer_id_of(request),
             key=key,
             body=request.data,
             lines=lines,
@@ -138,7 +144,7 @@ class OrderDetailView(APIView):
         responses={200: OrderSerializer, **problem_responses({**NOT_AUTHENTICATED, **NOT_FOUND})},
     )
     def get(self, request: Request, order_id: UUID) -> Response:
-        order = selectors.order_of_customer(order_id=order_id, customer_id=request.user.pk)
+        order = selectors.order_of_customer(order_id=order_id, customer_id=customer_id_of(request))
         if order is None:
             return error_response(OrderNotFound(order_id))
         return order_response(order)
@@ -164,7 +170,10 @@ class OrderCancelView(ThrottledByScope):
         },
     )
     def post(self, request: Request, order_id: UUID) -> Response:
-        if selectors.order_of_customer(order_id=order_id, customer_id=request.user.pk) is None:
+        if (
+            selectors.order_of_customer(order_id=order_id, customer_id=customer_id_of(request))
+            is None
+        ):
             return error_response(OrderNotFound(order_id))
         try:
             return order_response(services.cancel_order(order_id=order_id))

@@ -64,7 +64,7 @@ def _decode(tp: Any, data: Any, where: str) -> Any:
         item_type = typing.get_args(tp)[0]
         items = [_decode(item_type, item, f"{where}[{i}]") for i, item in enumerate(data)]
         return origin(items)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise PayloadError(f"{where}: expected an object")
         hints = _hints(tp)

@@ -47,13 +47,14 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.request_id = request_id_for(request)
-        token = current_request_id.set(request.request_id)
+        request_id = request_id_for(request)
+        request.request_id = request_id  # type: ignore[attr-defined]  # for views and logs
+        token = current_request_id.set(request_id)
         try:
             response = self.get_response(request)
         finally:
             current_request_id.reset(token)
-        response[REQUEST_ID_HEADER] = request.request_id
+        response[REQUEST_ID_HEADER] = request_id
         return response
 
 

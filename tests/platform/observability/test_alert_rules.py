@@ -62,6 +62,7 @@ def test_rules_and_dashboard_only_query_metrics_the_shop_exports():
     exported = {family.name for metric in defined for family in metric.describe()}
     exported |= {family.name for family in PlatformStateCollector().collect()}
     exported |= EXPORTED_BY_APPS
+    exported |= {"shop_audit_discrepancies", "shop_audit_last_run_timestamp_seconds"}
     expressions = [
         t["expr"] for p in json.loads(DASHBOARD.read_text())["panels"] for t in p.get("targets", [])
     ]

@@ -37,8 +37,8 @@ class Command(ShopCommand):
             raise CommandError(
                 f"unknown role among {', '.join(role)}: run `manage.py create_staff_groups`"
             ) from exc
-        role = "staff" if staff else "customer"
+        kind = "staff" if staff else "customer"
         self.stdout.write(
-            f"{'Created' if created else 'Found'} {role} {username!r} (id {customer_id})."
+            f"{'Created' if created else 'Found'} {kind} {username!r} (id {customer_id})."
         )
         self.stdout.write(token)
