@@ -12,6 +12,7 @@ import pytest
 from django.db import connections
 
 ROOT = Path(__file__).resolve().parents[3]
+PAYMENTS = {"SHOP_APPS": "payments"}
 PATHS = ["/api/v1/payments/webhooks/simulated/", "/api/v1/products/", "/api/v1/orders/", "/healthz"]
 
 
@@ -115,3 +116,35 @@ def test_a_payments_worker_runs_its_own_jobs_on_its_own_database():
     assert "jobs: payments.resolve_unanswered_payments (0)" in result.stdout
     leases = JobLease.objects.using("payments").values_list("name", flat=True)
     assert list(leases) == ["payments.resolve_unanswered_payments"]
+
+
+def test_an_inventory_process_migrates_and_seeds_its_own_database_only(tmp_path):
+    embedded = {"SHOP_APPS": "inventory", "SHOP_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
+
+    migrated = run("manage.py", "migrate_all", **embedded)
+    seeded = run("manage.py", "seed_demo", **embedded)
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert "[2/2] migrating inventory" in migrated.stdout
+    assert sorted(p.name for p in tmp_path.glob("*.sqlite3")) == [
+        "shop.sqlite3",
+        "shop_inventory.sqlite3",
+    ]
+    assert seeded.returncode == 0, seeded.stderr
+    assert "shop.inventory.demo" in seeded.stdout
+    assert "Token" not in seeded.stdout  # the customers are the orders app's demo data
+
+
+def test_a_payments_process_checks_its_own_section_of_the_module_map(tmp_path):
+    committed = (ROOT / "docs" / "modules.md").read_text()
+    stale = tmp_path / "modules.md"
+    stale.write_text(committed.replace("## inventory", "## inventory\n\n- stale"))
+
+    payments_check = run("manage.py", "module_map", "--check", "--output", str(stale), **PAYMENTS)
+    monolith_check = run("manage.py", "module_map", "--check", "--output", str(stale))
+    rewritten = run("manage.py", "module_map", "--output", str(stale), **PAYMENTS)
+
+    assert payments_check.returncode == 0, payments_check.stderr  # inventory is not its own
+    assert monolith_check.returncode != 0
+    assert rewritten.returncode == 0, rewritten.stderr
+    assert "- stale" in stale.read_text()  # another app's section is left as it was
