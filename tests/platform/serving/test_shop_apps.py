@@ -84,6 +84,22 @@ def test_an_unknown_app_stops_the_process_in_one_line():
     assert "Traceback" not in result.stderr
 
 
+def test_the_web_process_refuses_an_unknown_app_before_serving(tmp_path):
+    result = subprocess.run(
+        ["deploy/web/run"],
+        cwd=ROOT,
+        env=process_env(SHOP_APPS="nope", PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "manage.py: SHOP_APPS names unknown app(s) 'nope'; known: inventory, orders, payments."
+    ]
+
+
 def test_a_used_contract_served_nowhere_is_named_by_the_system_check():
     result = run("manage.py", "check", SHOP_APPS="orders")
 
