@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -164,3 +168,58 @@ def test_a_payments_process_checks_its_own_section_of_the_module_map(tmp_path):
     assert monolith_check.returncode != 0
     assert rewritten.returncode == 0, rewritten.stderr
     assert "- stale" in stale.read_text()  # another app's section is left as it was
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers["Content-Type"], json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], json.loads(error.read())
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(databases=["default", "payments"])
+def test_a_payments_server_answers_for_payments_and_its_own_databases_only():
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=process_env(
+            SHOP_APPS="payments",
+            DATABASE_URL=database_url("default"),
+            PAYMENTS_DATABASE_URL=database_url("payments"),
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read()
+            try:
+                ready = get(f"{base}/readyz")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        products = get(f"{base}/api/v1/products/")
+        schema = urllib.request.urlopen(f"{base}/api/schema/", timeout=30).read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    assert ready[0] == 200
+    assert set(ready[2]["checks"]) == {"database:default", "database:payments", "cache"}
+    assert products[:2] == (404, "application/problem+json")
+    assert "/api/v1/payments/webhooks/" in schema
+    assert "/api/v1/orders/" not in schema
+    assert "/api/v1/products/" not in schema
