@@ -11,8 +11,10 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from shop.platform.bindings import binding_settings
 from shop.platform.databases import database_settings
 from shop.platform.deployment import production_refusals, proxy_ssl_header
+from shop.platform.domains import describe_apps, select_apps
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHOP_VAR_DIR", BASE_DIR / "var"))
@@ -38,19 +40,7 @@ SHOP_VERSION = (
 DEBUG = env_bool("DEBUG", SHOP_ENV == "development")
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-never-used-in-production"
-_DEV_WEBHOOK_SECRET = "whsec_development_only"
 SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET_KEY)
-# Production refuses to start, rather than serve, with a development secret or a
-# payment provider nobody chose (see shop/platform/deployment.py).
-if SHOP_ENV == "production" and (
-    _refusals := production_refusals(
-        os.environ,
-        development_secret_key=_DEV_SECRET_KEY,
-        development_webhook_secret=_DEV_WEBHOOK_SECRET,
-    )
-):
-    raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(_refusals) + ".")
-
 # HTTPS: on by default in production, each overridable from the environment. The
 # proxy's TLS header (``X-Forwarded-Proto: https``) when TLS ends at a proxy.
 _PRODUCTION = SHOP_ENV == "production"
@@ -80,10 +70,26 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "shop.platform",
     "shop.platform.events",
-    "shop.inventory",
-    "shop.orders",
-    "shop.payments",
 ]
+
+# The domain apps this code holds, by the name SHOP_APPS gives them. A process serves
+# (installs) only those SHOP_APPS names; the others' code is never imported there.
+DOMAIN_APPS = {
+    "inventory": "shop.inventory",
+    "orders": "shop.orders",
+    "payments": "shop.payments",
+}
+SHOP_APPS = select_apps(os.environ.get("SHOP_APPS"), available=DOMAIN_APPS)
+INSTALLED_APPS += [DOMAIN_APPS[name] for name in SHOP_APPS]
+served_apps = describe_apps(DOMAIN_APPS[name] for name in SHOP_APPS)
+
+# Production refuses to start, rather than serve, with a development secret or a
+# payment provider nobody chose: the platform's refusals and each served app's.
+if SHOP_ENV == "production" and (
+    _refusals := production_refusals(os.environ, development_secret_key=_DEV_SECRET_KEY)
+    + [refusal for app in served_apps for refusal in app.production_refusals(os.environ)]
+):
+    raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(_refusals) + ".")
 
 MIDDLEWARE = [
     # First: every response, even one made by a later middleware, carries X-Request-ID.
@@ -118,9 +124,10 @@ TEMPLATES = [
     },
 ]
 
-# Databases: one alias per domain app (see shop/platform/databases.py).
+# Databases: one alias per served domain app (see shop/platform/databases.py).
 DATABASES = database_settings(
     os.environ,
+    app_aliases=[app.database_alias for app in served_apps],
     var_dir=VAR_DIR,
     pool_max_size=int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0")),
 )
@@ -190,16 +197,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Each contract is bound to the dotted path of its implementation: the app's facade
-# today, an HTTP client of the same contract once the app runs as its own service.
-SHOP_BINDINGS = {
-    "contracts.inventory.InventoryService": "shop.inventory.facade.InventoryFacade",
-    "contracts.payments.PaymentsService": "shop.payments.facade.PaymentsFacade",
-    "contracts.orders.OrdersService": "shop.orders.facade.OrdersFacade",
-}
+# Each contract is bound to the dotted path of its implementation: a served app's
+# facade, or a client of the service at <APP>_SERVICE_URL for an app served elsewhere.
+SHOP_BINDINGS = binding_settings(served_apps, os.environ)
 
 # Signs the payment provider's webhooks (HMAC-SHA256); production sets its own.
-PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", _DEV_WEBHOOK_SECRET)
+PAYMENTS_WEBHOOK_SECRET = os.environ.get(
+    "PAYMENTS_WEBHOOK_SECRET",
+    "whsec_development_only",  # refused in production
+)
 
 # Deliver events in-process right after commit (development, tests); the outbox is
 # the record either way, and the worker delivers whatever this did not.

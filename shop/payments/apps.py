@@ -1,13 +1,41 @@
-from django.apps import AppConfig
+from collections.abc import Mapping
+
+# The module, not the class: a second AppConfig class here would hide which one is the app's.
+from shop.platform import domains
 
 
-class PaymentsConfig(AppConfig):
+class PaymentsConfig(domains.DomainAppConfig):
     name = "shop.payments"
     label = "payments"
     verbose_name = "Payments"
+    contract = "contracts.payments.PaymentsService"
+    facade = "shop.payments.facade.PaymentsFacade"
+    api_urls = "shop.payments.http.urls"
 
     def ready(self) -> None:
         from shop.payments import checks  # noqa: F401  (registers the system checks)
+
+    def production_refusals(self, environ: Mapping[str, str]) -> list[str]:
+        """Webhooks signed with a secret of the deployment's own, and a provider chosen."""
+        from shop.payments.conf import DEVELOPMENT_WEBHOOK_SECRET, MIN_WEBHOOK_SECRET_LENGTH
+
+        refusals = []
+        webhook_secret = environ.get("PAYMENTS_WEBHOOK_SECRET", "")
+        if (
+            webhook_secret == DEVELOPMENT_WEBHOOK_SECRET
+            or len(webhook_secret) < MIN_WEBHOOK_SECRET_LENGTH
+        ):
+            refusals.append(
+                "PAYMENTS_WEBHOOK_SECRET must be set to the provider's secret "
+                f"({MIN_WEBHOOK_SECRET_LENGTH}+ characters), not the development one"
+            )
+        if not environ.get("PAYMENTS_PROVIDER", "").strip():
+            # The simulated provider charges nobody: production uses it only when told to.
+            refusals.append(
+                "PAYMENTS_PROVIDER must name the payment provider gateway "
+                "(the simulated one only when named explicitly)"
+            )
+        return refusals
 
     def staff_roles(self) -> dict[str, list[str]]:
         """What each staff role may do here (see shop.platform.roles): support sees and

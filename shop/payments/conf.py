@@ -13,6 +13,10 @@ from django.conf import settings
 
 DEFAULT_PROVIDER = "shop.payments.providers.simulated.SimulatedProvider"
 
+DEVELOPMENT_WEBHOOK_SECRET = "whsec_development_only"
+"""Signs the webhooks of development and tests; production refuses to start with it."""
+MIN_WEBHOOK_SECRET_LENGTH = 16
+
 
 def provider_path() -> str:
     """Dotted path of the provider gateway class (``PAYMENTS_PROVIDER``)."""
@@ -38,7 +42,7 @@ def resolve_after() -> timedelta:
 
 
 def webhook_secret() -> str:
-    return settings.PAYMENTS_WEBHOOK_SECRET
+    return getattr(settings, "PAYMENTS_WEBHOOK_SECRET", "") or DEVELOPMENT_WEBHOOK_SECRET
 
 
 WEBHOOK_TOLERANCE = timedelta(minutes=5)

@@ -297,7 +297,7 @@ def test_an_apps_outbox_lists_its_messages(page: Page, catalog):
     assert names
 
     log_in(page, "sam", "support")
-    page.goto("/admin/events/ordersoutboxmessage/")
+    page.goto("/admin/events/outboxmessage/?database=orders")
     results = page.locator("#result_list tbody")
     for name in names:
         expect(results.locator("td.field-name").filter(has_text=name).first).to_be_visible()

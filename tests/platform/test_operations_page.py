@@ -46,14 +46,13 @@ def test_sections_show_only_what_the_user_may_read(staff_member):
     assert "Parked orders events" not in client.get("/admin/operations/").text
 
     user.user_permissions.add(
-        Permission.objects.get(
-            content_type__app_label="events", codename="view_ordersoutboxmessage"
-        )
+        Permission.objects.get(content_type__app_label="events", codename="view_outboxmessage")
     )
     page = client.get("/admin/operations/").text
 
     assert "Parked orders events" in page
-    assert "Parked payments events" not in page
+    assert "Parked payments events" in page
+    assert "/admin/events/outboxmessage/?database=payments&amp;state=parked" in page
     assert "Unresolved payments" not in page
 
 

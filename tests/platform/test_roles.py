@@ -25,7 +25,7 @@ def test_support_see_orders_but_only_the_warehouse_ships_and_only_finance_refund
 
     support, warehouse, finance = perms_of("support"), perms_of("warehouse"), perms_of("finance")
     assert {"orders.view_order", "payments.view_payment", "auth.view_user"} <= support
-    assert "events.change_ordersoutboxmessage" in support  # may re-drive parked events
+    assert "events.change_outboxmessage" in support  # may re-drive parked events
     money_and_stock = {"orders.ship_order", "orders.refund_order", "inventory.restock"}
     assert not support & money_and_stock
     assert {"orders.ship_order", "inventory.restock", "inventory.add_product"} <= warehouse

@@ -343,10 +343,12 @@ def outcome_html(entry: HistoryEntry) -> str:
     if not entry.event_id:
         return entry.outcome
     try:
-        url = reverse(f"admin:events_{entry.app}outboxmessage_changelist")
+        url = reverse("admin:events_outboxmessage_changelist")
     except NoReverseMatch:
         return entry.outcome
-    return format_html('<a href="{}?q={}">{}</a>', url, entry.event_id, entry.outcome)
+    return format_html(
+        '<a href="{}?database={}&amp;q={}">{}</a>', url, entry.app, entry.event_id, entry.outcome
+    )
 
 
 def _uuid(value: str) -> UUID | None:

@@ -12,7 +12,8 @@ PROGRESS_EVERY_SECONDS = 2.0
 
 class Command(ShopCommand):
     help = (
-        "Check that orders, reservations and payments agree across the apps' databases. "
+        "Check that the installed apps' data agree across their databases (the checks each "
+        "app brings). "
         "Prints each discrepancy and exits 1 when there is any."
     )
 
