@@ -187,7 +187,11 @@ SHOP_EVENTS_CLAIM_SECONDS = float(os.environ.get("SHOP_EVENTS_CLAIM_SECONDS", "6
 EVENTS_BROKER = os.environ.get("EVENTS_BROKER", "")
 # Topics are <prefix>.events.<producer>, consumer groups <prefix>.<app>.
 SHOP_EVENTS_TOPIC_PREFIX = os.environ.get("SHOP_EVENTS_TOPIC_PREFIX", "shop")
-# Attempts at a message received from the broker before it is parked in the subscriber's database.
+# The relay counts a message the broker has not acknowledged after this long as failed.
+SHOP_EVENTS_PUBLISH_TIMEOUT_SECONDS = float(
+    os.environ.get("SHOP_EVENTS_PUBLISH_TIMEOUT_SECONDS", "10")
+)
+# Attempts at an event received from the broker before it is parked (subscriber's database).
 SHOP_EVENTS_CONSUMER_ATTEMPTS = int(os.environ.get("SHOP_EVENTS_CONSUMER_ATTEMPTS", "5"))
 
 # One JSON object per line on stderr, with the request id and the trace and span ids.

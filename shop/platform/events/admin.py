@@ -9,8 +9,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from shop.platform.admin import ReadOnlyAdmin
+from shop.platform.events.consumers import redrive_parked
 from shop.platform.events.delivery import redrive
-from shop.platform.events.models import OUTBOX_PROXIES, OutboxMessage
+from shop.platform.events.models import OUTBOX_PROXIES, OutboxMessage, ParkedConsumerMessage
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -22,7 +23,7 @@ class StateFilter(admin.SimpleListFilter):
             ("pending", "Pending"),
             ("delivered", "Delivered"),
             ("parked", "Parked"),
-            ("stream_pending", "Not yet on the stream"),
+            ("stream_pending", "Not yet on the stream or broker"),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -82,3 +83,75 @@ def _register_outbox_admins() -> None:
 
 
 _register_outbox_admins()
+
+
+class ParkedDatabaseFilter(admin.SimpleListFilter):
+    """Which app database's parked messages to list (each app parks in its own)."""
+
+    title = "database"
+    parameter_name = "database"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(alias, alias) for alias in installed_app_aliases()]
+
+    def value(self) -> str:
+        chosen = super().value()
+        aliases = installed_app_aliases()
+        return chosen if chosen in aliases else aliases[0]
+
+    def choices(self, changelist: Any) -> Any:
+        # Always one database: no "All" choice.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.using(self.value())
+
+
+def installed_app_aliases() -> list[str]:
+    from shop.platform.events.gauges import local_aliases
+
+    return local_aliases()
+
+
+@admin.register(ParkedConsumerMessage)
+class ParkedConsumerMessageAdmin(ReadOnlyAdmin):
+    """Events received from the broker that a subscriber kept failing on, per app database."""
+
+    list_display = [
+        "parked_at",
+        "name",
+        "event_id",
+        "group",
+        "topic",
+        "partition",
+        "offset",
+        "attempts",
+        "last_error",
+        "applied_at",
+    ]
+    list_display_links = None
+    list_filter = [ParkedDatabaseFilter, "name"]
+    search_fields = ["=event_id", "name"]
+    ordering = ["-id"]
+    actions = ["redrive_parked"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).using(installed_app_aliases()[0])
+
+    def has_redrive_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("events.change_parkedconsumermessage")
+
+    @admin.action(description="Re-drive selected parked messages", permissions=["redrive"])
+    def redrive_parked(self, request: HttpRequest, queryset: QuerySet) -> None:
+        alias = queryset.db
+        count = redrive_parked(alias, queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            f"{count} parked message(s) of the {alias} database will be applied again.",
+            messages.SUCCESS,
+        )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contracts.common import DomainEvent
 from shop.platform.databases import APP_ALIASES
-from shop.platform.events.codec import decode, encode
+from shop.platform.events.codec import PayloadError, decode, encode
 from shop.platform.events.models import OutboxMessage
 from shop.platform.events.tracing import current_traceparent, publish_span
 
@@ -57,6 +57,9 @@ def publish(event: DomainEvent) -> uuid.UUID:
     payload = encode(event)
     # Fail at the producer, in its transaction, rather than at every consumer later.
     decode(type(event), payload)
+    key = payload.get(event.key_field) if isinstance(payload, dict) else None
+    if key is None:
+        raise PayloadError(f"{event.name} has no {event.key_field!r} to key it by")
     with publish_span(event.name) as span:
         now = timezone.now()
         message = OutboxMessage.objects.using(alias).create(
@@ -68,6 +71,9 @@ def publish(event: DomainEvent) -> uuid.UUID:
             traceparent=current_traceparent(),
             occurred_at=now,
             next_attempt_at=now,
+            key=str(key),
+            # With a broker, the relay publishes it (see relay.py).
+            stream_pending=bool(settings.EVENTS_BROKER),
         )
         span.set_attribute("messaging.message.id", str(message.event_id))
     if settings.SHOP_EVENTS_DELIVER_ON_COMMIT:
