@@ -25,7 +25,12 @@ from django.utils import timezone
 
 from shop.platform.databases import APP_ALIASES
 from shop.platform.events.broker import Broker, BrokerUnavailable, configured_broker
-from shop.platform.events.consumers import AppConsumer, ConsumeCounts, remote_producers_by_app
+from shop.platform.events.consumers import (
+    AppConsumer,
+    ConsumeCounts,
+    installed_app_aliases,
+    remote_producers_by_app,
+)
 from shop.platform.events.delivery import DeliveryCounts, deliver_batch, stream_pending_batch
 from shop.platform.events.models import JobLease
 from shop.platform.events.relay import relay_batch
@@ -95,13 +100,14 @@ class Worker:
         self,
         *,
         batch_size: int = 100,
-        aliases: Sequence[str] = APP_ALIASES,
+        aliases: Sequence[str] | None = None,
         jobs: Sequence[PeriodicJob] | None = None,
         broker: Broker | None = None,
         receive_timeout: float = 0.2,
     ) -> None:
         self.batch_size = batch_size
-        self.aliases = tuple(aliases)
+        # The outboxes of the apps installed here (all of them in the monolith).
+        self.aliases = tuple(installed_app_aliases() if aliases is None else aliases)
         self.jobs = [(job, job_alias(job)) for job in (periodic_jobs() if jobs is None else jobs)]
         self.broker = broker if broker is not None else configured_broker()
         self.receive_timeout = receive_timeout

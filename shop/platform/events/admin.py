@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from shop.platform.admin import ReadOnlyAdmin
-from shop.platform.events.consumers import redrive_parked
+from shop.platform.events.consumers import installed_app_aliases, redrive_parked
 from shop.platform.events.delivery import redrive
 from shop.platform.events.models import OUTBOX_PROXIES, OutboxMessage, ParkedConsumerMessage
 
@@ -110,12 +110,6 @@ class ParkedDatabaseFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.using(self.value())
-
-
-def installed_app_aliases() -> list[str]:
-    from shop.platform.events.gauges import local_aliases
-
-    return local_aliases()
 
 
 @admin.register(ParkedConsumerMessage)

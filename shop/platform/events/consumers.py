@@ -20,6 +20,7 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import timezone
 
+from shop.platform.databases import APP_ALIASES
 from shop.platform.events import metrics
 from shop.platform.events.broker import (
     Broker,
@@ -36,6 +37,8 @@ from shop.platform.events.subscriptions import all_subscriptions, subscriptions_
 logger = logging.getLogger(__name__)
 
 MAX_RETRY_WAIT_SECONDS = 5.0
+# How often a consumer reports its lag and applies re-driven messages.
+SURVEY_INTERVAL_SECONDS = 2.0
 
 
 @dataclass
@@ -62,6 +65,12 @@ class ConsumeCounts:
 def installed_labels() -> set[str]:
     """The labels of the apps installed in this process (Django's app registry)."""
     return {config.label for config in django_apps.get_app_configs()}
+
+
+def installed_app_aliases() -> list[str]:
+    """The app databases of the domain apps installed here, whose outboxes this process relays."""
+    installed = installed_labels()
+    return [alias for alias in APP_ALIASES if alias in installed]
 
 
 def remote_producers_by_app() -> dict[str, set[str]]:
@@ -97,6 +106,7 @@ class AppConsumer:
         self.group = group_for(app)
         self.topics = sorted(topic_for(producer) for producer in producers)
         self.reader: BrokerConsumer = broker.consumer(group=self.group, topics=self.topics)
+        self._next_survey = 0.0
 
     def run_once(self, *, max_messages: int, timeout: float) -> ConsumeCounts:
         """Apply what arrives within ``timeout`` (up to ``max_messages``), then commit."""
@@ -114,9 +124,12 @@ class AppConsumer:
                 continue
             self._apply_or_park(received, counts)
         self.reader.commit()
-        for topic, lag in self.reader.lag().items():
-            metrics.consumer_lag.labels(group=self.group, topic=topic).set(lag)
-        counts.redriven = apply_redriven(self.app, group=self.group)
+        if time.monotonic() >= self._next_survey:
+            # Lag takes a round trip per partition and re-drives are rare: not every pass.
+            self._next_survey = time.monotonic() + SURVEY_INTERVAL_SECONDS
+            for topic, lag in self.reader.lag().items():
+                metrics.consumer_lag.labels(group=self.group, topic=topic).set(lag)
+            counts.redriven = apply_redriven(self.app, group=self.group)
         return counts
 
     def _apply_or_park(self, event: ReceivedEvent, counts: ConsumeCounts) -> None:

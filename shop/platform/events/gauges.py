@@ -7,16 +7,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from shop.platform.databases import APP_ALIASES
-from shop.platform.events.consumers import installed_labels
+from shop.platform.events.consumers import installed_app_aliases
 from shop.platform.events.models import ParkedConsumerMessage
 from shop.platform.events.relay import oldest_unpublished
 from shop.platform.telemetry.metrics import GaugeReading, gauge_at_scrape
-
-
-def local_aliases() -> list[str]:
-    installed = installed_labels()
-    return [alias for alias in APP_ALIASES if alias in installed]
 
 
 @gauge_at_scrape(
@@ -29,7 +23,7 @@ def relay_lag() -> GaugeReading:
         return None
     now = timezone.now()
     lag = {}
-    for alias in local_aliases():
+    for alias in installed_app_aliases():
         oldest = oldest_unpublished(alias)
         lag[(alias,)] = (now - oldest).total_seconds() if oldest else 0.0
     return lag
@@ -48,5 +42,5 @@ def consumer_parked() -> GaugeReading:
         (alias,): ParkedConsumerMessage.objects.using(alias)
         .filter(parked_at__isnull=False, applied_at__isnull=True)
         .count()
-        for alias in local_aliases()
+        for alias in installed_app_aliases()
     }
