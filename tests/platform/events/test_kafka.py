@@ -63,7 +63,9 @@ def orders_consumer(kafka, worker_delivers_only):  # noqa: F811
     consumer.close()
 
 
-def test_events_of_one_parcel_are_applied_in_publication_order(orders_consumer):
+def test_events_of_one_parcel_are_applied_in_publication_order_in_the_publishers_trace(
+    orders_consumer, spans
+):
     applied: list[tuple[uuid.UUID, int]] = []
 
     @subscriber(ParcelPacked, app="orders")
@@ -78,6 +80,17 @@ def test_events_of_one_parcel_are_applied_in_publication_order(orders_consumer):
 
     for parcel_id in parcels:
         assert [step for p, step in applied if p == parcel_id] == list(range(25))
+    # Each handling continues its publisher's trace, carried by the traceparent header.
+    handled = {
+        span.parent.span_id: span
+        for span in spans.get_finished_spans()
+        if span.name == "event.handle testing.parcel_packed"
+    }
+    assert len(handled) == 100
+    for message in OutboxMessage.objects.using("inventory"):
+        _version, trace_id, span_id, _flags = message.traceparent.split("-")
+        span = handled[int(span_id, 16)]
+        assert span.context.trace_id == int(trace_id, 16)
 
 
 def database_environment() -> dict[str, str]:
