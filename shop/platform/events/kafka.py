@@ -188,12 +188,19 @@ class KafkaConsumer:
         assigned = self._consumer.assignment()
         if not assigned:
             return {}
+        committed = {
+            (tp.topic, tp.partition): tp.offset
+            for tp in self._consumer.committed(assigned, timeout=2)
+        }
         for position in self._consumer.position(assigned):
             low, high = self._consumer.get_watermark_offsets(
                 TopicPartition(position.topic, position.partition), timeout=2
             )
-            read = position.offset if position.offset >= 0 else low
-            lag[position.topic] += max(high - read, 0)
+            # Nothing read yet since the assignment: the group's commit says where it is.
+            read = position.offset
+            if read < 0:
+                read = committed.get((position.topic, position.partition), -1)
+            lag[position.topic] += max(high - (read if read >= 0 else low), 0)
         return dict(lag)
 
     def close(self) -> None:

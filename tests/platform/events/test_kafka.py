@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connections, transaction
+from prometheus_client import REGISTRY
 
 from shop.platform.events import publish, subscriber
 from shop.platform.events.broker import configured_broker
@@ -64,7 +65,7 @@ def orders_consumer(kafka, worker_delivers_only):  # noqa: F811
 
 
 def test_events_of_one_parcel_are_applied_in_publication_order_in_the_publishers_trace(
-    orders_consumer, spans
+    orders_consumer, spans, settings
 ):
     applied: list[tuple[uuid.UUID, int]] = []
 
@@ -91,6 +92,21 @@ def test_events_of_one_parcel_are_applied_in_publication_order_in_the_publishers
         _version, trace_id, span_id, _flags = message.traceparent.split("-")
         span = handled[int(span_id, 16)]
         assert span.context.trace_id == int(trace_id, 16)
+
+    publish_packings(parcels, steps=2)
+    relay_all()
+    topic = f"{settings.SHOP_EVENTS_TOPIC_PREFIX}.events.inventory"
+    deadline = time.monotonic() + 30
+    # (Tansu's high watermarks count batches loosely: more than 0 is all one can expect.)
+    while not orders_consumer.reader.lag().get(topic):  # the broker reports them shortly
+        assert time.monotonic() < deadline, orders_consumer.reader.lag()
+        time.sleep(0.2)
+    orders_consumer._next_survey = 0  # report now, not in two seconds
+    consume_until(orders_consumer, lambda counts: counts.applied == 8)
+    orders_consumer._next_survey = 0
+    orders_consumer.run_once(max_messages=10, timeout=0.1)
+    labels = {"group": f"{settings.SHOP_EVENTS_TOPIC_PREFIX}.orders", "topic": topic}
+    assert REGISTRY.get_sample_value("shop_events_consumer_lag_messages", labels) == 0
 
 
 def database_environment() -> dict[str, str]:
