@@ -193,6 +193,10 @@ SHOP_EVENTS_PUBLISH_TIMEOUT_SECONDS = float(
 )
 # Attempts at an event received from the broker before it is parked (subscriber's database).
 SHOP_EVENTS_CONSUMER_ATTEMPTS = int(os.environ.get("SHOP_EVENTS_CONSUMER_ATTEMPTS", "5"))
+# A consumer silent this long leaves its group; a joining one waits about as long.
+SHOP_EVENTS_CONSUMER_SESSION_SECONDS = float(
+    os.environ.get("SHOP_EVENTS_CONSUMER_SESSION_SECONDS", "6")
+)
 
 # One JSON object per line on stderr, with the request id and the trace and span ids.
 # The apps' tuning knobs; their defaults live in each app's conf.py.

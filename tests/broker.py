@@ -23,6 +23,8 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 from shop.platform.events.kafka import bootstrap_servers
 
 TEST_BROKER = os.environ.get("TEST_EVENTS_BROKER", "kafka://127.0.0.1:9092")
+# Shorter than production's: group joins (and a killed member's exit) take about this long.
+TEST_SESSION_SECONDS = 3
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -76,6 +78,7 @@ def kafka(settings) -> Topics:
     topics = Topics(TEST_BROKER, f"test-{uuid.uuid4().hex[:12]}")
     settings.EVENTS_BROKER = topics.url
     settings.SHOP_EVENTS_TOPIC_PREFIX = topics.prefix
+    settings.SHOP_EVENTS_CONSUMER_SESSION_SECONDS = TEST_SESSION_SECONDS
     return topics
 
 

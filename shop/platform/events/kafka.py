@@ -34,11 +34,6 @@ logger = logging.getLogger(__name__)
 # The client library's own log lines (connection attempts…), to tune apart from ours.
 client_logger = logging.getLogger(f"{__name__}.client")
 
-# A consumer joining its group waits for the others' heartbeats to be sure of them;
-# short sessions keep that wait (and a dead worker's partitions idle) to seconds.
-SESSION_TIMEOUT_MS = 6_000
-HEARTBEAT_INTERVAL_MS = 500
-
 
 def bootstrap_servers(url: str) -> str:
     """``kafka://a:9092,b:9092`` → ``a:9092,b:9092``."""
@@ -125,14 +120,17 @@ class KafkaConsumer:
     def __init__(self, config: dict[str, Any], *, group: str, topics: Sequence[str]) -> None:
         self.group = group
         self.topics = tuple(topics)
+        session_ms = int(settings.SHOP_EVENTS_CONSUMER_SESSION_SECONDS * 1000)
         self._consumer = Consumer(
             {
                 **config,
                 "group.id": group,
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
-                "session.timeout.ms": SESSION_TIMEOUT_MS,
-                "heartbeat.interval.ms": HEARTBEAT_INTERVAL_MS,
+                # A joining consumer waits for the others' heartbeats to be sure of them;
+                # short sessions keep that wait (and a dead worker's partitions idle) short.
+                "session.timeout.ms": session_ms,
+                "heartbeat.interval.ms": max(session_ms // 10, 100),
                 # A topic created after the consumer started is seen within seconds.
                 "topic.metadata.refresh.interval.ms": 2_000,
                 "allow.auto.create.topics": True,
@@ -188,14 +186,18 @@ class KafkaConsumer:
         assigned = self._consumer.assignment()
         if not assigned:
             return {}
+        positions = self._consumer.position(assigned)
+        unread = [p for p in positions if p.offset < 0]
         committed = {
             (tp.topic, tp.partition): tp.offset
-            for tp in self._consumer.committed(assigned, timeout=2)
+            for tp in (self._consumer.committed(unread, timeout=2) if unread else [])
         }
-        for position in self._consumer.position(assigned):
+        for position in positions:
+            # The high watermark as the last fetch reported it: no round trip.
             low, high = self._consumer.get_watermark_offsets(
-                TopicPartition(position.topic, position.partition), timeout=2
+                TopicPartition(position.topic, position.partition), cached=True
             )
+            low = max(low, 0)
             # Nothing read yet since the assignment: the group's commit says where it is.
             read = position.offset
             if read < 0:

@@ -46,6 +46,7 @@ def orders_worker(*, delay: float = 0) -> subprocess.Popen:
         env["DATABASE_URL" if alias == "default" else f"{alias.upper()}_DATABASE_URL"] = url
     env["EVENTS_BROKER"] = settings.EVENTS_BROKER
     env["SHOP_EVENTS_TOPIC_PREFIX"] = settings.SHOP_EVENTS_TOPIC_PREFIX
+    env["SHOP_EVENTS_CONSUMER_SESSION_SECONDS"] = str(settings.SHOP_EVENTS_CONSUMER_SESSION_SECONDS)
     return subprocess.Popen(
         [
             sys.executable,
