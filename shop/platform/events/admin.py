@@ -94,10 +94,10 @@ class ParkedDatabaseFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [(alias, alias) for alias in installed_app_aliases()]
 
-    def value(self) -> str:
+    def value(self) -> str | None:
         chosen = super().value()
         aliases = installed_app_aliases()
-        return chosen if chosen in aliases else aliases[0]
+        return chosen if chosen in aliases else next(iter(aliases), None)
 
     def choices(self, changelist: Any) -> Any:
         # Always one database: no "All" choice.
@@ -109,7 +109,8 @@ class ParkedDatabaseFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.using(self.value())
+        alias = self.value()
+        return queryset.using(alias) if alias else queryset.none()
 
 
 @admin.register(ParkedConsumerMessage)
@@ -135,7 +136,9 @@ class ParkedConsumerMessageAdmin(ReadOnlyAdmin):
     actions = ["redrive_parked"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).using(installed_app_aliases()[0])
+        aliases = installed_app_aliases()
+        queryset = super().get_queryset(request)
+        return queryset.using(aliases[0]) if aliases else queryset.none()
 
     def has_redrive_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("events.change_parkedconsumermessage")
