@@ -23,12 +23,11 @@ from django.apps import apps
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from shop.platform.databases import APP_ALIASES
+from shop.platform.domains import app_database_aliases, domain_app_of_label
 from shop.platform.events.broker import Broker, BrokerUnavailable, configured_broker
 from shop.platform.events.consumers import (
     AppConsumer,
     ConsumeCounts,
-    installed_app_aliases,
     remote_producers_by_app,
 )
 from shop.platform.events.delivery import DeliveryCounts, deliver_batch, stream_pending_batch
@@ -85,12 +84,13 @@ def job_alias(job: PeriodicJob) -> str:
     if label is None:
         app_config = apps.get_containing_app_config(job.run.__module__)
         label = app_config.label if app_config is not None else None
-    if label not in APP_ALIASES:
+    app = domain_app_of_label(label) if label is not None else None
+    if app is None:
         raise LookupError(
             f"periodic job {job.name!r} belongs to no app database; "
             "declare it in an app's jobs.py or pass app= to periodic_job"
         )
-    return label
+    return app.database_alias
 
 
 class Worker:
@@ -107,7 +107,7 @@ class Worker:
     ) -> None:
         self.batch_size = batch_size
         # The outboxes of the apps installed here (all of them in the monolith).
-        self.aliases = tuple(installed_app_aliases() if aliases is None else aliases)
+        self.aliases = app_database_aliases() if aliases is None else tuple(aliases)
         self.jobs = [(job, job_alias(job)) for job in (periodic_jobs() if jobs is None else jobs)]
         self.broker = broker if broker is not None else configured_broker()
         self.receive_timeout = receive_timeout

@@ -20,7 +20,6 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import timezone
 
-from shop.platform.databases import APP_ALIASES
 from shop.platform.events import metrics
 from shop.platform.events.broker import (
     Broker,
@@ -31,7 +30,7 @@ from shop.platform.events.broker import (
 )
 from shop.platform.events.delivery import apply
 from shop.platform.events.models import OutboxMessage, ParkedConsumerMessage
-from shop.platform.events.publishing import producer_of
+from shop.platform.events.publishing import declared_producer
 from shop.platform.events.subscriptions import all_subscriptions, subscriptions_for
 
 logger = logging.getLogger(__name__)
@@ -67,18 +66,12 @@ def installed_labels() -> set[str]:
     return {config.label for config in django_apps.get_app_configs()}
 
 
-def installed_app_aliases() -> list[str]:
-    """The app databases of the domain apps installed here, whose outboxes this process relays."""
-    installed = installed_labels()
-    return [alias for alias in APP_ALIASES if alias in installed]
-
-
 def remote_producers_by_app() -> dict[str, set[str]]:
     """For each subscribing app here, the producers it needs that are not installed here."""
     installed = installed_labels()
     needs: dict[str, set[str]] = {}
     for subscription in all_subscriptions():
-        producer = producer_of(subscription.event_type)
+        producer = declared_producer(subscription.event_type)
         if producer not in installed:
             needs.setdefault(subscription.app, set()).add(producer)
     return needs

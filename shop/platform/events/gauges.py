@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from shop.platform.events.consumers import installed_app_aliases
+from shop.platform.domains import app_database_aliases
 from shop.platform.events.models import ParkedConsumerMessage
 from shop.platform.events.relay import oldest_unpublished
 from shop.platform.telemetry.metrics import GaugeReading, gauge_at_scrape
@@ -23,7 +23,7 @@ def relay_lag() -> GaugeReading:
         return None
     now = timezone.now()
     lag = {}
-    for alias in installed_app_aliases():
+    for alias in app_database_aliases():
         oldest = oldest_unpublished(alias)
         lag[(alias,)] = (now - oldest).total_seconds() if oldest else 0.0
     return lag
@@ -42,5 +42,5 @@ def consumer_parked() -> GaugeReading:
         (alias,): ParkedConsumerMessage.objects.using(alias)
         .filter(parked_at__isnull=False, applied_at__isnull=True)
         .count()
-        for alias in installed_app_aliases()
+        for alias in app_database_aliases()
     }

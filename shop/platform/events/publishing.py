@@ -9,7 +9,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from contracts.common import DomainEvent
-from shop.platform.databases import APP_ALIASES
+from shop.platform.domains import app_database_aliases
 from shop.platform.events.codec import PayloadError, decode, encode
 from shop.platform.events.models import OutboxMessage
 from shop.platform.events.tracing import current_traceparent, publish_span
@@ -20,7 +20,21 @@ class EventPublishedOutsideTransaction(RuntimeError):
 
 
 def producer_of(event_type: type[DomainEvent] | DomainEvent) -> str:
-    """The app that publishes events of ``event_type``.
+    """The app that publishes events of ``event_type``, which must be served here."""
+    producer = declared_producer(event_type)
+    if producer not in app_database_aliases():
+        raise TypeError(
+            f"{type_name(event_type)}: {producer!r} is not an app database of this process"
+        )
+    return producer
+
+
+def type_name(event_type: type[DomainEvent] | DomainEvent) -> str:
+    return (event_type if isinstance(event_type, type) else type(event_type)).__qualname__
+
+
+def declared_producer(event_type: type[DomainEvent] | DomainEvent) -> str:
+    """The app that publishes events of ``event_type``, served here or not.
 
     That is the contract module declaring it (``contracts.inventory`` → ``inventory``),
     unless the class names its producer in a ``producer`` class attribute.
@@ -36,8 +50,6 @@ def producer_of(event_type: type[DomainEvent] | DomainEvent) -> str:
                 "and names no producer"
             )
         producer = module.removeprefix("contracts.").split(".", 1)[0]
-    if producer not in APP_ALIASES:
-        raise TypeError(f"{event_type.__qualname__}: {producer!r} is not an app database")
     return producer
 
 

@@ -1,19 +1,15 @@
-"""Settings of a worker process serving the orders app alone (inventory and payments run
-elsewhere), with the test recorder subscribed in orders (see scenario.py)."""
+"""Settings of a worker process serving the orders app alone (run with SHOP_APPS=orders):
+the project's, plus the test recorder subscribed in orders (see scenario.py)."""
 
 from shop.settings import *  # noqa: F403
-from shop.settings import INSTALLED_APPS, SHOP_BINDINGS
+from shop.settings import INSTALLED_APPS
 
-SERVED_ELSEWHERE = ("inventory", "payments")
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.platform.events.orders_only_app"]
 
-INSTALLED_APPS = [
-    *(app for app in INSTALLED_APPS if app.removeprefix("shop.") not in SERVED_ELSEWHERE),
-    "tests.platform.events.orders_only_app",
-]
+# Inventory and payments are served elsewhere; this worker never calls them in the tests,
+# so their contracts are bound to the orders tests' fakes (as in the extraction rehearsal).
 SHOP_BINDINGS = {
-    contract: implementation
-    for contract, implementation in SHOP_BINDINGS.items()
-    if contract.split(".")[1] not in SERVED_ELSEWHERE
+    **SHOP_BINDINGS,  # noqa: F405
+    "contracts.inventory.InventoryService": "tests.orders.fakes.FakeInventory",
+    "contracts.payments.PaymentsService": "tests.orders.fakes.FakePayments",
 }
-# A worker serves no HTTP; the project's URLs would import the absent apps' views.
-ROOT_URLCONF = "tests.platform.events.orders_only_app.urls"

@@ -34,13 +34,17 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def orders_worker(*, delay: float = 0) -> subprocess.Popen:
-    """``run_worker`` in a process serving the orders app alone, on the test databases."""
+    """``run_worker`` in a process serving the orders app alone (``SHOP_APPS=orders``), on
+    the test databases of the platform and of orders."""
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.platform.events.orders_only_settings",
-        DELAY_VARIABLE: str(delay),
+        name: value
+        for name, value in os.environ.items()
+        if not name.endswith(("_DATABASE_URL", "_SERVICE_URL"))
     }
-    for alias in connections:
+    env["SHOP_APPS"] = "orders"
+    env["DJANGO_SETTINGS_MODULE"] = "tests.platform.events.orders_only_settings"
+    env[DELAY_VARIABLE] = str(delay)
+    for alias in ("default", "orders"):
         db = connections[alias].settings_dict
         url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
         env["DATABASE_URL" if alias == "default" else f"{alias.upper()}_DATABASE_URL"] = url
@@ -109,7 +113,9 @@ def test_a_subscriber_worker_killed_mid_batch_applies_a_thousand_events_exactly_
     finally:
         restarted.kill()
     assert restarted.returncode == 0, output
-    assert f"consuming {kafka.prefix}.orders <- {kafka.prefix}.events.inventory" in output
+    # It reads the topics of the producers it does not serve, for its subscribers.
+    topics = f"{kafka.prefix}.events.inventory {kafka.prefix}.events.payments"
+    assert f"consuming {kafka.prefix}.orders <- {topics}" in output
 
     applied = applied_in_orders()
     assert set(applied) == parcels

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0002_worker_streams_leases_admin'),
+        ('events', '0003_one_outbox_admin'),
     ]
 
     operations = [
