@@ -125,6 +125,11 @@ class BrokerConsumer(Protocol):
         """Record that everything received so far has been applied (or parked)."""
         ...
 
+    def rewind(self) -> None:
+        """Receive again, from the start, what was received since the last commit
+        (applying it failed half-way: nothing after the failure may be skipped)."""
+        ...
+
     def lag(self) -> dict[str, int]:
         """Records on each topic not yet received by this group (as far as it knows)."""
         ...

@@ -104,18 +104,24 @@ class AppConsumer:
     def run_once(self, *, max_messages: int, timeout: float) -> ConsumeCounts:
         """Apply what arrives within ``timeout`` (up to ``max_messages``), then commit."""
         counts = ConsumeCounts()
-        for received in self.reader.receive(max_messages=max_messages, timeout=timeout):
-            if not isinstance(received, ReceivedEvent):
-                logger.error(
-                    "group %s skips %s[%s]@%s: %s",
-                    self.group,
-                    received.topic,
-                    received.partition,
-                    received.offset,
-                    received.error,
-                )
-                continue
-            self._apply_or_park(received, counts)
+        try:
+            for received in self.reader.receive(max_messages=max_messages, timeout=timeout):
+                if not isinstance(received, ReceivedEvent):
+                    logger.error(
+                        "group %s skips %s[%s]@%s: %s",
+                        self.group,
+                        received.topic,
+                        received.partition,
+                        received.offset,
+                        received.error,
+                    )
+                    continue
+                self._apply_or_park(received, counts)
+        except BaseException:
+            # Its database away, say: what followed the failure was not applied, and
+            # must come again (the inboxes absorb what was).
+            self.reader.rewind()
+            raise
         self.reader.commit()
         if time.monotonic() >= self._next_survey:
             # Lag takes a round trip per partition and re-drives are rare: not every pass.

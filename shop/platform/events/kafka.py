@@ -137,7 +137,8 @@ class KafkaConsumer:
             }
         )
         self._consumer.subscribe(list(self.topics))
-        self._uncommitted = False
+        # Per partition, the offset of the first record received since the last commit.
+        self._uncommitted: dict[tuple[str, int], int] = {}
 
     def receive(self, *, max_messages: int, timeout: float) -> list[ReceivedEvent | Undecodable]:
         received: list[ReceivedEvent | Undecodable] = []
@@ -150,7 +151,7 @@ class KafkaConsumer:
                 ):
                     logger.warning("consumer %s: %s", self.group, error)
                 continue
-            self._uncommitted = True
+            self._uncommitted.setdefault((record.topic(), record.partition()), record.offset())
             where = {
                 "topic": record.topic(),
                 "partition": record.partition(),
@@ -179,7 +180,18 @@ class KafkaConsumer:
             # Partitions taken away meanwhile: their new owner reads again from the
             # last commit, and the inboxes absorb the repeats.
             logger.warning("consumer %s could not commit: %s", self.group, exc)
-        self._uncommitted = False
+        self._uncommitted.clear()
+
+    def rewind(self) -> None:
+        for (topic, partition), offset in self._uncommitted.items():
+            try:
+                self._consumer.seek(TopicPartition(topic, partition, offset))
+            except KafkaException as exc:
+                # Taken away meanwhile: its new owner starts from the last commit.
+                logger.warning(
+                    "consumer %s cannot rewind %s[%d]: %s", self.group, topic, partition, exc
+                )
+        self._uncommitted.clear()
 
     def lag(self) -> dict[str, int]:
         lag: dict[str, int] = defaultdict(int)

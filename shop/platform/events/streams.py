@@ -139,6 +139,8 @@ class RedisStreamsConsumer:
         self.client, self.group, self.topics = client, group, tuple(topics)
         self.member = f"{socket.gethostname()}:{os.getpid()}"
         self._received: list[tuple[str, str]] = []
+        # After a rewind, this member's own unacknowledged entries are read first.
+        self._reread_pending = False
         for topic in self.topics:
             try:
                 self.client.xgroup_create(topic, group, id="0", mkstream=True)
@@ -155,7 +157,9 @@ class RedisStreamsConsumer:
             )
             entries += [(topic, entry_id, fields) for entry_id, fields in claimed if fields]
         if not entries:
-            streams = {topic: ">" for topic in self.topics}
+            start = "0" if self._reread_pending else ">"
+            self._reread_pending = False
+            streams = {topic: start for topic in self.topics}
             for stream, read in (
                 self.client.xreadgroup(
                     self.group, self.member, streams, count=max_messages, block=int(timeout * 1000)
@@ -189,6 +193,10 @@ class RedisStreamsConsumer:
         for topic, entry_id in self._received:
             self.client.xack(topic, self.group, entry_id)
         self._received.clear()
+
+    def rewind(self) -> None:
+        self._received.clear()
+        self._reread_pending = True
 
     def lag(self) -> dict[str, int]:
         lag: dict[str, int] = {}

@@ -12,10 +12,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from prometheus_client import REGISTRY
 
-from shop.platform.events import publish, subscriber
+from shop.platform.events import consumers, publish, subscriber
 from shop.platform.events.broker import configured_broker
 from shop.platform.events.consumers import AppConsumer, ConsumeCounts
 from shop.platform.events.models import InboxMessage, OutboxMessage, ParkedConsumerMessage
@@ -163,7 +163,7 @@ def test_a_relay_killed_after_the_broker_acknowledged_repeats_what_the_inbox_abs
 
 
 def test_a_poison_message_is_parked_the_partition_moves_on_and_a_redrive_applies_it_once(
-    orders_consumer, settings, admin_client
+    orders_consumer, settings, admin_client, monkeypatch
 ):
     settings.SHOP_EVENTS_CONSUMER_ATTEMPTS = 2
     carrier = {"up": False}
@@ -178,10 +178,19 @@ def test_a_poison_message_is_parked_the_partition_moves_on_and_a_redrive_applies
     publish_packings([uuid.uuid4()], steps=3)  # one parcel: one partition
     relay_all()
 
+    def database_away(*args, **kwargs):
+        raise OperationalError("the orders database is away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(consumers, "park", database_away)
+        # The first event applied, the second cannot even be parked: the pass fails.
+        with pytest.raises(OperationalError):
+            consume_until(orders_consumer, lambda counts: False)
+    assert applied == [0]
     counts = consume_until(orders_consumer, lambda counts: counts.total == 3)
 
-    assert (counts.applied, counts.parked) == (2, 1)
-    assert applied == [0, 2]
+    assert (counts.repeated, counts.parked, counts.applied) == (1, 1, 1)
+    assert applied == [0, 2]  # nothing after the failed pass was skipped
     parked = ParkedConsumerMessage.objects.using("orders").get()
     assert parked.attempts == 2
     assert parked.last_error == "ConnectionError: courier API refuses parcel"
