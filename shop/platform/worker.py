@@ -148,7 +148,9 @@ class Worker:
                 report.received += consumer.run_once(
                     max_messages=self.batch_size, timeout=self.receive_timeout
                 )
-            except DatabaseError:
+            except Exception:
+                # Its database or the broker away: it starts again from its last commit
+                # next pass, and the other groups go on meanwhile.
                 logger.exception("cannot apply the events received by %s", consumer.group)
         for job, alias in self.jobs:
             self._run_if_due(job, alias, report)
