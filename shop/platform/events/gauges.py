@@ -22,7 +22,7 @@ def relay_lag() -> GaugeReading:
     if not settings.EVENTS_BROKER:
         return None
     now = timezone.now()
-    lag = {}
+    lag: dict[tuple[str, ...], float] = {}
     for alias in app_database_aliases():
         oldest = oldest_unpublished(alias)
         lag[(alias,)] = (now - oldest).total_seconds() if oldest else 0.0

@@ -43,7 +43,7 @@ def bootstrap_servers(url: str) -> str:
     return servers
 
 
-def headers_of(message: OutboxMessage) -> list[tuple[str, bytes]]:
+def headers_of(message: OutboxMessage) -> list[tuple[str, str | bytes | None]]:
     return [
         ("traceparent", message.traceparent.encode()),
         ("event_id", str(message.event_id).encode()),
@@ -88,18 +88,21 @@ class KafkaBroker:
 
         producer = self.producer()
         for message in messages:
-            record = {
-                "topic": topic_for(message.producer),
-                "key": message.key.encode() or None,
-                "value": json.dumps(envelope(message), separators=(",", ":")).encode(),
-                "headers": headers_of(message),
-                "on_delivery": partial(on_delivery, message.event_id),
-            }
+
+            def produce(message: OutboxMessage = message) -> None:
+                producer.produce(
+                    topic_for(message.producer),
+                    key=message.key.encode() or None,
+                    value=json.dumps(envelope(message), separators=(",", ":")).encode(),
+                    headers=headers_of(message),
+                    on_delivery=partial(on_delivery, message.event_id),
+                )
+
             try:
-                producer.produce(**record)
+                produce()
             except BufferError:
                 producer.flush(settings.SHOP_EVENTS_PUBLISH_TIMEOUT_SECONDS)
-                producer.produce(**record)
+                produce()
         producer.flush()
         if any(error.fatal() for error in errors):
             # An idempotent producer that lost its sequence (say, a broker that forgot
@@ -151,24 +154,32 @@ class KafkaConsumer:
                 ):
                     logger.warning("consumer %s: %s", self.group, error)
                 continue
-            self._uncommitted.setdefault((record.topic(), record.partition()), record.offset())
-            where = {
-                "topic": record.topic(),
-                "partition": record.partition(),
-                "offset": str(record.offset()),
-            }
-            headers = {key: value for key, value in record.headers() or [] if value is not None}
-            traceparent = headers.get("traceparent")
+            topic, partition = record.topic() or "", record.partition() or 0
+            offset = record.offset() or 0
+            self._uncommitted.setdefault((topic, partition), offset)
+            headers = record.headers() or []
+            pairs = list(headers.items()) if isinstance(headers, dict) else list(headers)
+            traceparent = None
+            for key, header in pairs:
+                if key == "traceparent" and header is not None:
+                    traceparent = header.decode() if isinstance(header, bytes) else header
+            value = record.value() or b""
             try:
                 received.append(
                     ReceivedEvent.from_envelope(
-                        record.value() or b"",
-                        traceparent=traceparent.decode() if traceparent is not None else None,
-                        **where,
+                        value.encode() if isinstance(value, str) else value,
+                        traceparent=traceparent,
+                        topic=topic,
+                        partition=partition,
+                        offset=str(offset),
                     )
                 )
             except ValueError as exc:
-                received.append(Undecodable(error=str(exc), **where))
+                received.append(
+                    Undecodable(
+                        topic=topic, partition=partition, offset=str(offset), error=str(exc)
+                    )
+                )
         return received
 
     def commit(self) -> None:

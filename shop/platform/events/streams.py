@@ -16,6 +16,7 @@ import os
 import socket
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -108,10 +109,11 @@ class RedisStreamsBroker:
 
         acknowledged: set[UUID] = set()
         for message in messages:
+            fields: dict[Any, Any] = envelope_fields(message)
             try:
                 self.client.xadd(
                     topic_for(message.producer),
-                    envelope_fields(message),
+                    fields,
                     maxlen=settings.SHOP_EVENTS_STREAM_MAXLEN,
                     approximate=True,
                 )
@@ -169,8 +171,8 @@ class RedisStreamsConsumer:
                 entries += [(stream.decode(), entry_id, fields) for entry_id, fields in read]
         received: list[ReceivedEvent | Undecodable] = []
         for topic, entry_id, fields in entries:
-            where = {"topic": topic, "partition": 0, "offset": entry_id.decode()}
-            self._received.append((topic, where["offset"]))
+            offset = entry_id.decode()
+            self._received.append((topic, offset))
             try:
                 text = {key.decode(): value.decode() for key, value in fields.items()}
                 received.append(
@@ -182,11 +184,17 @@ class RedisStreamsConsumer:
                         producer=text["producer"],
                         traceparent=text.get("traceparent", ""),
                         payload=json.loads(text["payload"]),
-                        **where,
+                        topic=topic,
+                        partition=0,
+                        offset=offset,
                     )
                 )
             except (KeyError, ValueError, UnicodeDecodeError) as exc:
-                received.append(Undecodable(error=f"not an event entry: {exc}", **where))
+                received.append(
+                    Undecodable(
+                        topic=topic, partition=0, offset=offset, error=f"not an event entry: {exc}"
+                    )
+                )
         return received
 
     def commit(self) -> None:
