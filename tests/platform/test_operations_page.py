@@ -54,6 +54,17 @@ def test_sections_show_only_what_the_user_may_read(staff_member):
     assert "Parked payments events" in page
     assert "/admin/events/outboxmessage/?database=payments&amp;state=parked" in page
     assert "Unresolved payments" not in page
+    assert "Events received by orders and parked" not in page
+
+    user.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="events", codename="view_parkedconsumermessage"
+        )
+    )
+    page = client.get("/admin/operations/").text
+
+    assert "Events received by orders and parked" in page
+    assert "/admin/events/parkedconsumermessage/?database=orders" in page
 
 
 def test_the_page_is_for_staff_only_and_linked_from_the_admin_home(staff_member):

@@ -17,8 +17,9 @@ from django.urls import reverse
 
 from shop.platform.admin import ReadOnlyAdmin
 from shop.platform.domains import app_database_aliases
+from shop.platform.events import consumers
 from shop.platform.events.delivery import redrive
-from shop.platform.events.models import OutboxMessage
+from shop.platform.events.models import OutboxMessage, ParkedConsumerMessage
 from shop.platform.operations import OperationsItem, operations_section
 
 DATABASE_PARAMETER = "database"
@@ -73,7 +74,7 @@ class StateFilter(admin.SimpleListFilter):
             ("pending", "Pending"),
             ("delivered", "Delivered"),
             ("parked", "Parked"),
-            ("stream_pending", "Not yet on the stream"),
+            ("stream_pending", "Not yet on the stream or broker"),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -145,20 +146,105 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         )
 
 
+class ParkedDatabaseFilter(admin.SimpleListFilter):
+    """Which app database's parked messages to list (each app parks in its own)."""
+
+    title = "database"
+    parameter_name = "database"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(alias, alias) for alias in app_database_aliases()]
+
+    def value(self) -> str | None:
+        chosen = super().value()
+        aliases = app_database_aliases()
+        return chosen if chosen in aliases else next(iter(aliases), None)
+
+    def choices(self, changelist: Any) -> Any:
+        # Always one database: no "All" choice.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        alias = self.value()
+        return queryset.using(alias) if alias else queryset.none()
+
+
+@admin.register(ParkedConsumerMessage)
+class ParkedConsumerMessageAdmin(ReadOnlyAdmin):
+    """Events received from the broker that a subscriber kept failing on, per app database."""
+
+    list_display = [
+        "parked_at",
+        "name",
+        "event_id",
+        "group",
+        "topic",
+        "partition",
+        "offset",
+        "attempts",
+        "last_error",
+        "applied_at",
+    ]
+    list_display_links = None
+    list_filter = [ParkedDatabaseFilter, "name"]
+    search_fields = ["=event_id", "name"]
+    ordering = ["-id"]
+    actions = ["redrive_parked"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        aliases = app_database_aliases()
+        queryset = super().get_queryset(request)
+        return queryset.using(aliases[0]) if aliases else queryset.none()
+
+    def has_redrive_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("events.change_parkedconsumermessage")
+
+    @admin.action(description="Re-drive selected parked messages", permissions=["redrive"])
+    def redrive_parked(self, request: HttpRequest, queryset: QuerySet) -> None:
+        alias = queryset.db
+        count = consumers.redrive_parked(alias, queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            f"{count} parked message(s) of the {alias} database will be applied again.",
+            messages.SUCCESS,
+        )
+
+
 @operations_section("Events")
 def parked_events(request: HttpRequest) -> list[OperationsItem]:
-    """Parked events of each app database's outbox: each waits for a re-drive."""
-    if not request.user.has_perm("events.view_outboxmessage"):
-        return []
-    url = reverse("admin:events_outboxmessage_changelist")
-    return [
-        OperationsItem(
-            title=f"Parked {alias} events",
-            count=OutboxMessage.objects.using(alias)
-            .filter(parked_at__isnull=False, delivered_at__isnull=True)
-            .count(),
-            url=f"{url}?{DATABASE_PARAMETER}={alias}&state=parked",
-            hint="Delivery failed too often; fix the cause, then re-drive them.",
-        )
-        for alias in app_database_aliases()
-    ]
+    """Parked events of each app database, published (outbox) or received from the
+    broker: each waits for its cause to be fixed and a re-drive."""
+    items = []
+    aliases = app_database_aliases()
+    if request.user.has_perm("events.view_outboxmessage"):
+        url = reverse("admin:events_outboxmessage_changelist")
+        items += [
+            OperationsItem(
+                title=f"Parked {alias} events",
+                count=OutboxMessage.objects.using(alias)
+                .filter(parked_at__isnull=False, delivered_at__isnull=True)
+                .count(),
+                url=f"{url}?{DATABASE_PARAMETER}={alias}&state=parked",
+                hint="Delivery failed too often; fix the cause, then re-drive them.",
+            )
+            for alias in aliases
+        ]
+    if request.user.has_perm("events.view_parkedconsumermessage"):
+        url = reverse("admin:events_parkedconsumermessage_changelist")
+        items += [
+            OperationsItem(
+                title=f"Events received by {alias} and parked",
+                count=ParkedConsumerMessage.objects.using(alias)
+                .filter(parked_at__isnull=False, applied_at__isnull=True)
+                .count(),
+                url=f"{url}?database={alias}",
+                hint="A subscriber kept failing on them; fix the cause, then re-drive them.",
+            )
+            for alias in aliases
+        ]
+    return items

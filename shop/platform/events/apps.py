@@ -10,13 +10,22 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         # Each app declares its subscriptions in handlers.py.
         autodiscover_modules("handlers")
-        from shop.platform.events import checks  # noqa: F401  (registers the system checks)
+        from shop.platform.events import (
+            checks,  # noqa: F401  (registers the system checks)
+            gauges,  # noqa: F401  (registers the scrape-time gauges)
+        )
 
     def staff_roles(self) -> dict[str, list[str]]:
-        """Support reads every outbox and re-drives parked events; the others read them."""
+        """Support reads every outbox and re-drives parked events, published or received;
+        the others read them."""
         # One outbox admin over every app database (the list switches database).
         return {
-            "support": ["events.view_outboxmessage", "events.change_outboxmessage"],
+            "support": [
+                "events.view_outboxmessage",
+                "events.change_outboxmessage",
+                "events.view_parkedconsumermessage",
+                "events.change_parkedconsumermessage",
+            ],
             "warehouse": ["events.view_outboxmessage"],
             "finance": ["events.view_outboxmessage"],
         }
