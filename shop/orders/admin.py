@@ -1,4 +1,4 @@
-"""Django admin for orders: read the process state, act through the services."""
+"""Django admin for orders: read the process state, act through the operations."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from contracts.inventory import InventoryService
 from contracts.payments import PaymentsService
-from shop.orders import services
+from shop.orders import operations
 from shop.orders.errors import OrderError
 from shop.orders.models import Order, OrderLine
 from shop.orders.money import money
@@ -108,12 +108,12 @@ class OrderAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Ship (capture payment, commit stock)")
     def ship_orders(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._act(request, queryset, services.ship_order, "Shipped")
+        self._act(request, queryset, operations.ship_order, "Shipped")
 
     @admin.action(description="Cancel (void payment, release stock)")
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._act(request, queryset, services.cancel_order, "Cancelled")
+        self._act(request, queryset, operations.cancel_order, "Cancelled")
 
     @admin.action(description="Refund (refund captured payment)")
     def refund_orders(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._act(request, queryset, services.refund_order, "Refunded")
+        self._act(request, queryset, operations.refund_order, "Refunded")

@@ -19,8 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shop.orders import conf
-from shop.orders.errors import IdempotencyKeyReused, RequestInProgress
-from shop.orders.models import IdempotencyRecord
+from shop.orders.errors import IdempotencyKeyReused, KeyAlreadyClaimed, RequestInProgress
+from shop.orders.models import IdempotencyRecord, Order
 
 DB = "orders"
 
@@ -56,6 +56,26 @@ def new_claim(*, customer_id: int, key: str, request_fingerprint: str) -> Idempo
         locked_until=now + conf.idempotency_lease(),
         expires_at=now + conf.idempotency_ttl(),
     )
+
+
+def link_order(record: IdempotencyRecord, order: Order) -> None:
+    """Point the idempotency record at the order being created (inside its transaction)."""
+    record.order_id = order.id
+    if record.pk is not None:
+        # Only a record no order has claimed yet: a request that stalled past its key's
+        # lease must not create a second order for the key another request resumed.
+        if not IdempotencyRecord.objects.filter(pk=record.pk, order_id__isnull=True).update(
+            order_id=order.id
+        ):
+            record.order_id = None
+            raise KeyAlreadyClaimed(record.key)
+        return
+    try:
+        # The first statement of the transaction: on a key seen before, nothing was written.
+        record.save(using=DB, force_insert=True)
+    except IntegrityError as taken:
+        record.order_id = None
+        raise KeyAlreadyClaimed(record.key) from taken
 
 
 def claim_key(*, customer_id: int, key: str, request_fingerprint: str) -> KeyClaim:

@@ -23,7 +23,7 @@ from shop.orders import conf, selectors
 from shop.orders.driving import LeaseLost, claim, finish, let_go
 from shop.orders.errors import OrderBusy, OrderError
 from shop.orders.models import Operation, Order
-from shop.orders.services import drive_cancel, drive_refund, drive_ship
+from shop.orders.operations import drive_cancel, drive_refund, drive_ship
 from shop.platform.bindings import bound
 
 logger = logging.getLogger(__name__)

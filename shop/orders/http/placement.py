@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from shop.orders import idempotency, services
+from shop.orders import idempotency, placement
 from shop.orders.errors import (
     KeyAlreadyClaimed,
     OrderBusy,
@@ -19,7 +19,7 @@ from shop.orders.errors import (
 from shop.orders.http.answers import error_response, placement_response, replayed_response
 from shop.orders.idempotency import ClaimKind
 from shop.orders.models import IdempotencyRecord
-from shop.orders.services import LineRequest
+from shop.orders.placement import LineRequest
 
 
 def answer_placement(
@@ -37,7 +37,7 @@ def answer_placement(
     """
     if key is None:
         try:
-            order = services.place_order(
+            order = placement.place_order(
                 customer_id=customer_id, lines=lines, payment_method=payment_method
             )
         except OrderInvalid as error:
@@ -50,7 +50,7 @@ def answer_placement(
     )
     try:
         # A key seen for the first time is claimed by the transaction creating the order.
-        order = services.place_order(
+        order = placement.place_order(
             customer_id=customer_id,
             lines=lines,
             payment_method=payment_method,
@@ -91,9 +91,9 @@ def _answer_by_key(
         return replayed_response(record.response_status, record.response_body)
     try:
         if record.order_id is not None:
-            order = services.resume_placement(order_id=record.order_id)
+            order = placement.resume_placement(order_id=record.order_id)
         else:
-            order = services.place_order(
+            order = placement.place_order(
                 customer_id=customer_id,
                 lines=lines,
                 payment_method=payment_method,

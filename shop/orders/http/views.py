@@ -15,12 +15,12 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from shop.orders import selectors, services
+from shop.orders import operations, selectors
 from shop.orders.errors import OrderError, OrderNotFound
 from shop.orders.http.answers import error_response, order_response
 from shop.orders.http.placement import answer_placement
 from shop.orders.http.serializers import OrderSerializer, PlaceOrderSerializer, order_body
-from shop.orders.services import LineRequest
+from shop.orders.placement import LineRequest
 from shop.platform.pagination import CursorPage
 from shop.platform.problems import problem_responses
 
@@ -166,7 +166,7 @@ class OrderCancelView(ThrottledByScope):
         if selectors.order_of_customer(order_id=order_id, customer_id=request.user.pk) is None:
             return error_response(OrderNotFound(order_id))
         try:
-            return order_response(services.cancel_order(order_id=order_id))
+            return order_response(operations.cancel_order(order_id=order_id))
         except OrderError as error:
             return error_response(error)
 
@@ -192,7 +192,7 @@ class OrderShipView(ThrottledByScope):
     )
     def post(self, request: Request, order_id: UUID) -> Response:
         try:
-            return order_response(services.ship_order(order_id=order_id))
+            return order_response(operations.ship_order(order_id=order_id))
         except OrderError as error:
             return error_response(error)
 
@@ -218,6 +218,6 @@ class OrderRefundView(ThrottledByScope):
     )
     def post(self, request: Request, order_id: UUID) -> Response:
         try:
-            return order_response(services.refund_order(order_id=order_id))
+            return order_response(operations.refund_order(order_id=order_id))
         except OrderError as error:
             return error_response(error)

@@ -1,11 +1,10 @@
-"""Use cases that change orders; transaction boundaries live here.
+"""Placing an order: pending -> reserve -> authorize -> confirmed (ARCHITECTURE §3).
 
-Placing an order: pending -> reserve -> authorize -> confirmed, with the
-compensations of ARCHITECTURE §3. Progress is persisted before each call to another
-app, and every call is idempotent per order id, so a placement interrupted anywhere
-is resumed (by the client's retry) or settled (by the reconciler) without a second
-reservation or charge. Later: cancel (void + release), ship (capture + commit) and
-refund, each under the order's lease so two of them never interleave.
+The compensations: stock short -> ``rejected``; payment declined -> stock released,
+``payment_failed``; outcome unknown -> left ``pending`` for a retry or the reconciler.
+Progress is persisted before each call to another app, and every call is idempotent
+per order id, so a placement interrupted anywhere is resumed (by the client's retry)
+or settled (by the reconciler) without a second reservation or charge.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from contracts.common import Money
@@ -24,29 +23,20 @@ from contracts.inventory import (
     InventoryError,
     InventoryService,
     ReservationClosed,
-    ReservationState,
     StockLine,
     UnknownProducts,
 )
-from contracts.orders import (
-    OrderCancelled,
-    OrderConfirmed,
-    OrderPaymentFailed,
-    OrderRefunded,
-    OrderRejected,
-    OrderShipped,
-    OrderStatus,
-)
+from contracts.orders import OrderConfirmed, OrderPaymentFailed, OrderRejected, OrderStatus
 from contracts.payments import (
-    InvalidPaymentState,
     PaymentError,
-    PaymentNotFound,
     PaymentProviderUnavailable,
     PaymentsService,
     PaymentStatus,
 )
+from shop.orders import idempotency
 from shop.orders.driving import (
     DB,
+    PAYMENT_FAILURES,
     Lease,
     LeaseLost,
     claim,
@@ -54,17 +44,9 @@ from shop.orders.driving import (
     let_go,
     new_lease_fields,
     reload,
-    unfinished_on_error,
     with_lines,
 )
-from shop.orders.errors import (
-    IllegalTransition,
-    KeyAlreadyClaimed,
-    OperationRefused,
-    OrderBusy,
-    OrderInvalid,
-    PaymentProviderBusy,
-)
+from shop.orders.errors import IllegalTransition, OrderInvalid
 from shop.orders.models import MAX_QUANTITY, IdempotencyRecord, Operation, Order, OrderLine
 from shop.platform.bindings import bound
 
@@ -72,8 +54,6 @@ logger = logging.getLogger(__name__)
 
 # What the order, payment and ledger columns (64-bit) can hold, with room to spare.
 MAX_TOTAL_MINOR = 10**15
-# A payment in one of these holds no money.
-PAYMENT_FAILURES = frozenset({PaymentStatus.DECLINED, PaymentStatus.FAILED, PaymentStatus.VOIDED})
 
 
 @dataclass(frozen=True)
@@ -116,7 +96,7 @@ def place_order(
     )
     with transaction.atomic(using=DB):
         if idempotency_record is not None:
-            _link(idempotency_record, order)
+            idempotency.link_order(idempotency_record, order)
         order.save(using=DB, force_insert=True)
         order_lines = OrderLine.objects.bulk_create(
             OrderLine(
@@ -129,26 +109,6 @@ def place_order(
         )
     lease = Lease(order.id, lease_fields["driver_token"], Operation.PLACE)
     return drive_placement(lease, order=with_lines(order, order_lines))
-
-
-def _link(record: IdempotencyRecord, order: Order) -> None:
-    """Point the idempotency record at the order being created (inside its transaction)."""
-    record.order_id = order.id
-    if record.pk is not None:
-        # Only a record no order has claimed yet: a request that stalled past its key's
-        # lease must not create a second order for the key another request resumed.
-        if not IdempotencyRecord.objects.filter(pk=record.pk, order_id__isnull=True).update(
-            order_id=order.id
-        ):
-            record.order_id = None
-            raise KeyAlreadyClaimed(record.key)
-        return
-    try:
-        # The first statement of the transaction: on a key seen before, nothing was written.
-        record.save(using=DB, force_insert=True)
-    except IntegrityError as taken:
-        record.order_id = None
-        raise KeyAlreadyClaimed(record.key) from taken
 
 
 def resume_placement(*, order_id: UUID) -> Order:
@@ -307,150 +267,3 @@ def _validated_prices(*, lines: Sequence[LineRequest], payment_method: str) -> d
     if errors:
         raise OrderInvalid(errors)
     return {sku: product.price for sku, product in products.items()}
-
-
-# After placement.
-
-CUSTOMER_CANCELLED = "customer_request"
-
-
-def cancel_order(*, order_id: UUID, reason: str = CUSTOMER_CANCELLED) -> Order:
-    """Void the authorization, release the stock and mark the order ``cancelled``.
-
-    Raises ``IllegalTransition`` once shipped or final, ``OrderBusy`` while another
-    driver holds it, ``PaymentProviderBusy`` when the void got no answer.
-    """
-    lease = claim(order_id=order_id, operation=Operation.CANCEL, target=OrderStatus.CANCELLED)
-    return drive_cancel(lease, reason=reason)
-
-
-def drive_cancel(lease: Lease, *, reason: str) -> Order:
-    with unfinished_on_error(lease):
-        try:
-            payment = bound(PaymentsService).void(order_id=lease.order_id)
-        except PaymentProviderUnavailable as exc:
-            let_go(lease, keep_operation=True)
-            raise PaymentProviderBusy(lease.order_id) from exc
-        except InvalidPaymentState as exc:
-            let_go(lease)
-            raise OperationRefused(lease.order_id, f"The payment cannot be voided: {exc}") from exc
-        if payment is not None and payment.status not in PAYMENT_FAILURES:
-            let_go(lease)
-            raise OperationRefused(
-                lease.order_id, f"The provider refused the void: {payment.status}."
-            )
-        bound(InventoryService).release(order_id=lease.order_id)
-        finish(
-            lease,
-            target=OrderStatus.CANCELLED,
-            reason=reason,
-            events=[OrderCancelled(order_id=lease.order_id, reason=reason)],
-        )
-    return reload(lease.order_id)
-
-
-def ship_order(*, order_id: UUID) -> Order:
-    """Capture the payment, commit the stock and mark the order ``shipped``.
-
-    Raises ``IllegalTransition`` unless confirmed, ``OperationRefused`` when the
-    reservation lapsed or the payment cannot be captured (nothing is changed then).
-    """
-    lease = claim(order_id=order_id, operation=Operation.SHIP, target=OrderStatus.SHIPPED)
-    return drive_ship(lease)
-
-
-def drive_ship(lease: Lease) -> Order:
-    with unfinished_on_error(lease):
-        return _drive_ship(lease)
-
-
-def _drive_ship(lease: Lease) -> Order:
-    order_id = lease.order_id
-    inventory, payments = bound(InventoryService), bound(PaymentsService)
-    reservation = inventory.get_reservation(order_id=order_id)
-    if reservation is None or reservation.state not in (
-        ReservationState.RESERVED,
-        ReservationState.COMMITTED,
-    ):
-        let_go(lease)
-        state = "missing" if reservation is None else reservation.state
-        raise OperationRefused(order_id, f"The order's stock reservation is {state}.")
-    try:
-        payment = payments.capture(order_id=order_id)
-    except PaymentProviderUnavailable as exc:
-        let_go(lease, keep_operation=True)
-        raise PaymentProviderBusy(order_id) from exc
-    except (InvalidPaymentState, PaymentNotFound) as exc:
-        let_go(lease)
-        raise OperationRefused(order_id, f"The payment cannot be captured: {exc}") from exc
-    if payment.status != PaymentStatus.CAPTURED:
-        # Refused by the provider (an expired authorization): nothing ships unpaid.
-        let_go(lease)
-        raise OperationRefused(order_id, f"The provider refused the capture: {payment.status}.")
-    try:
-        inventory.commit(order_id=order_id)
-    except ReservationClosed:
-        # Captured already; the reservation lapsed in the instant since it was read.
-        # Ship anyway (the money is taken) and leave the stock figure to an operator.
-        logger.error("order %s shipped but its reservation had lapsed", order_id)
-    finish(lease, target=OrderStatus.SHIPPED, events=[OrderShipped(order_id=order_id)])
-    return reload(order_id)
-
-
-def refund_order(*, order_id: UUID) -> Order:
-    """Refund everything captured and mark the order ``refunded``.
-
-    Raises ``IllegalTransition`` unless shipped.
-    """
-    lease = claim(order_id=order_id, operation=Operation.REFUND, target=OrderStatus.REFUNDED)
-    return drive_refund(lease)
-
-
-def drive_refund(lease: Lease) -> Order:
-    with unfinished_on_error(lease):
-        order = reload(lease.order_id)
-        try:
-            payment = bound(PaymentsService).refund(order_id=order.id)
-        except PaymentProviderUnavailable as exc:
-            let_go(lease, keep_operation=True)
-            raise PaymentProviderBusy(order.id) from exc
-        except PaymentError as exc:
-            let_go(lease)
-            raise OperationRefused(order.id, f"The payment cannot be refunded: {exc}") from exc
-        if payment.status != PaymentStatus.REFUNDED:
-            let_go(lease)
-            raise OperationRefused(order.id, f"The provider refused the refund: {payment.status}.")
-        amount = Money(payment.refunded_minor, payment.amount.currency)
-        finish(
-            lease,
-            target=OrderStatus.REFUNDED,
-            events=[OrderRefunded(order_id=order.id, amount=amount)],
-        )
-    return reload(order.id)
-
-
-def cancel_after_payment_failure(*, order_id: UUID, reason: str) -> Order | None:
-    """The money will not come: cancel the order and release its stock.
-
-    A confirmed order is cancelled; a final one is left as it is. Raises ``OrderBusy``
-    while a placement or another change is in flight, so the event is retried later.
-
-    Called in the event handler's transaction: the claim (with its operation marker)
-    commits with the inbox entry, and the calls to payments and inventory run after
-    that commit, holding no lock. Should they fail or the process die, the marker
-    leads the reconciler to finish the cancel.
-    """
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None:
-        return None
-    if order.status == OrderStatus.PENDING:
-        # Its placement is still running and may yet confirm it: apply this later.
-        raise OrderBusy(order_id)
-    if order.status != OrderStatus.CONFIRMED:
-        logger.info("payment of %s order %s failed late; nothing to cancel", order.status, order_id)
-        return order
-    lease = claim(order_id=order_id, operation=Operation.CANCEL, target=OrderStatus.CANCELLED)
-    transaction.on_commit(
-        lambda: drive_cancel(lease, reason=f"payment_failed: {reason}"), using=DB, robust=True
-    )
-    return order
