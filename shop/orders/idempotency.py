@@ -19,10 +19,32 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shop.orders import conf
-from shop.orders.errors import IdempotencyKeyReused, KeyAlreadyClaimed, RequestInProgress
+from shop.orders.errors import (
+    IdempotencyKeyReused,
+    InvalidIdempotencyKey,
+    KeyAlreadyClaimed,
+    RequestInProgress,
+)
 from shop.orders.models import IdempotencyRecord, Order
 
 DB = "orders"
+MAX_KEY_LENGTH = 255  # API.md: 1-255 printable characters
+
+
+def checked_key(header: str | None) -> str | None:
+    """The ``Idempotency-Key`` header's value, or ``None`` when the request sent none.
+
+    Raises ``InvalidIdempotencyKey`` for a key that is empty, blank, longer than 255
+    characters or not printable: taking it as no key would let a retry create a second
+    order and charge twice.
+    """
+    if header is None:
+        return None
+    if not header.strip():
+        raise InvalidIdempotencyKey("Must not be empty or blank.")
+    if len(header) > MAX_KEY_LENGTH or not header.isprintable():
+        raise InvalidIdempotencyKey(f"Must be 1 to {MAX_KEY_LENGTH} printable characters.")
+    return header
 
 
 class ClaimKind(enum.Enum):
@@ -128,10 +150,14 @@ def complete_key(*, record: IdempotencyRecord, status: int, body: Any) -> None:
 
 
 def release_key(*, record: IdempotencyRecord) -> None:
-    """Let a retry run at once: the request ended without a final answer."""
-    IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).update(
-        locked_until=None
-    )
+    """Let a retry run at once: the request ended without a final answer.
+
+    Only the lease this request holds is released: a request that stalled past it must
+    not free the key for a third while the one that took it over is still running.
+    """
+    IdempotencyRecord.objects.filter(
+        pk=record.pk, response_status__isnull=True, locked_until=record.locked_until
+    ).update(locked_until=None)
 
 
 def abandon_key(*, record: IdempotencyRecord) -> None:

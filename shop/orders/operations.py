@@ -94,6 +94,7 @@ def drive_ship(lease: Lease) -> Order:
 def _drive_ship(lease: Lease) -> Order:
     order_id = lease.order_id
     inventory, payments = bound(InventoryService), bound(PaymentsService)
+    free = Order.objects.filter(pk=order_id, total_minor=0).exists()
     reservation = inventory.get_reservation(order_id=order_id)
     if reservation is None or reservation.state not in (
         ReservationState.RESERVED,
@@ -103,14 +104,15 @@ def _drive_ship(lease: Lease) -> Order:
         state = "missing" if reservation is None else reservation.state
         raise OperationRefused(order_id, f"The order's stock reservation is {state}.")
     try:
-        payment = payments.capture(order_id=order_id)
+        # A free order was confirmed without a payment: there is nothing to capture.
+        payment = None if free else payments.capture(order_id=order_id)
     except PaymentProviderUnavailable as exc:
         let_go(lease, keep_operation=True)
         raise PaymentProviderBusy(order_id) from exc
     except (InvalidPaymentState, PaymentNotFound) as exc:
         let_go(lease)
         raise OperationRefused(order_id, f"The payment cannot be captured: {exc}") from exc
-    if payment.status != PaymentStatus.CAPTURED:
+    if payment is not None and payment.status != PaymentStatus.CAPTURED:
         # Refused by the provider (an expired authorization): nothing ships unpaid.
         let_go(lease)
         raise OperationRefused(order_id, f"The provider refused the capture: {payment.status}.")
@@ -136,6 +138,14 @@ def refund_order(*, order_id: UUID) -> Order:
 def drive_refund(lease: Lease) -> Order:
     with unfinished_on_error(lease):
         order = reload(lease.order_id)
+        if order.total_minor == 0:
+            # Nothing was charged for a free order: refunding it moves no money.
+            finish(
+                lease,
+                target=OrderStatus.REFUNDED,
+                events=[OrderRefunded(order_id=order.id, amount=Money(0, order.currency))],
+            )
+            return reload(order.id)
         try:
             payment = bound(PaymentsService).refund(order_id=order.id)
         except PaymentProviderUnavailable as exc:

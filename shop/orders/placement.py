@@ -52,6 +52,10 @@ from shop.platform.bindings import bound
 
 logger = logging.getLogger(__name__)
 
+# Why an order was rejected (``Order.reason``); each is answered with its own problem type.
+REJECTED_STOCK_SHORT = "insufficient_stock"
+REJECTED_UNAVAILABLE = "product_unavailable"
+REJECTED_RESERVATION_EXPIRED = "expired"
 # What the order, payment and ledger columns (64-bit) can hold, with room to spare.
 MAX_TOTAL_MINOR = 10**15
 
@@ -138,37 +142,42 @@ def drive_placement(lease: Lease, *, order: Order | None = None) -> Order:
     try:
         try:
             inventory.reserve(order_id=order.id, lines=stock_lines)
-        except (InsufficientStock, UnknownProducts) as short:
-            _reject(lease, order, short_skus=short.skus, reason="insufficient_stock")
+        except InsufficientStock as short:
+            _reject(lease, order, short_skus=short.skus, reason=REJECTED_STOCK_SHORT)
+            return order
+        except UnknownProducts as withdrawn:
+            # Inactive, or gone from the catalog since the order was validated.
+            _reject(lease, order, short_skus=withdrawn.skus, reason=REJECTED_UNAVAILABLE)
             return order
         except ReservationClosed:
             # Resumed after the reservation lapsed: the stock is no longer held.
             return _reject_lapsed(lease, order)
 
-        try:
-            payment = payments.authorize(
-                order_id=order.id,
-                amount=Money(order.total_minor, order.currency),
-                payment_method=order.payment_method,
-            )
-        except PaymentProviderUnavailable:
-            payment = None
-        if payment is None or payment.status == PaymentStatus.UNRESOLVED:
-            # The outcome is unknown; keep the stock and let a retry or the reconciler
-            # settle it once payments knows what the provider did.
-            let_go(lease, keep_operation=True)
-            return reload(order.id)
-        if payment.status in PAYMENT_FAILURES:
-            inventory.release(order_id=order.id)
-            reason = payment.decline_reason or str(payment.status)
-            finish(
-                lease,
-                target=OrderStatus.PAYMENT_FAILED,
-                reason=reason,
-                events=[OrderPaymentFailed(order_id=order.id, reason=reason)],
-                order=order,
-            )
-            return order
+        if order.total_minor > 0:  # free products only: there is nothing to authorize
+            try:
+                payment = payments.authorize(
+                    order_id=order.id,
+                    amount=Money(order.total_minor, order.currency),
+                    payment_method=order.payment_method,
+                )
+            except PaymentProviderUnavailable:
+                payment = None
+            if payment is None or payment.status == PaymentStatus.UNRESOLVED:
+                # The outcome is unknown; keep the stock and let a retry or the reconciler
+                # settle it once payments knows what the provider did.
+                let_go(lease, keep_operation=True)
+                return reload(order.id)
+            if payment.status in PAYMENT_FAILURES:
+                inventory.release(order_id=order.id)
+                reason = payment.decline_reason or str(payment.status)
+                finish(
+                    lease,
+                    target=OrderStatus.PAYMENT_FAILED,
+                    reason=reason,
+                    events=[OrderPaymentFailed(order_id=order.id, reason=reason)],
+                    order=order,
+                )
+                return order
         try:
             # Confirmed orders keep their stock until shipped or cancelled.
             inventory.hold(order_id=order.id)
@@ -217,7 +226,8 @@ def _reject_lapsed(lease: Lease, order: Order) -> Order:
     except PaymentError:
         let_go(lease, keep_operation=True)  # the reconciler voids it later
         return reload(order.id)
-    _reject(lease, order, short_skus=[line.sku for line in order.lines.all()], reason="expired")
+    skus = [line.sku for line in order.lines.all()]
+    _reject(lease, order, short_skus=skus, reason=REJECTED_RESERVATION_EXPIRED)
     return order
 
 

@@ -99,7 +99,10 @@ def _settle_pending(order_id: UUID) -> str:
             let_go(lease, keep_operation=True)
             return "waiting"
         stock_held = reservation is not None and reservation.state == ReservationState.RESERVED
-        paid = payment is not None and payment.status == PaymentStatus.AUTHORIZED
+        # A free order needs no payment (it is confirmed without asking the provider).
+        paid = order.total_minor == 0 or (
+            payment is not None and payment.status == PaymentStatus.AUTHORIZED
+        )
         if stock_held and paid:
             try:
                 inventory.hold(order_id=order_id)

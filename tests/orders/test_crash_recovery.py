@@ -172,7 +172,7 @@ def test_the_retry_after_the_reconciler_settled_gets_that_orders_outcome(alice, 
     retry = place(alice, key="died")
 
     assert retry.status_code == 409
-    assert retry.json()["type"].endswith("/insufficient-stock")
+    assert retry.json()["type"].endswith("/order-not-completed")
     assert retry.json()["order_id"] == str(order.id)
     assert Order.objects.count() == 1
 

@@ -80,6 +80,32 @@ def _answer_by_key(
     lines: Sequence[LineRequest],
     payment_method: str,
 ) -> Response:
+    for _ in range(2):
+        try:
+            return _answer_by_claim(
+                customer_id=customer_id,
+                key=key,
+                request_fingerprint=request_fingerprint,
+                lines=lines,
+                payment_method=payment_method,
+            )
+        except KeyAlreadyClaimed:
+            # This request stalled past its lease, and another took the key over and
+            # created the order: the key, as it now stands, decides the answer.
+            continue
+    return error_response(RequestInProgress(key, retry_after=1))
+
+
+def _answer_by_claim(
+    *,
+    customer_id: int,
+    key: str,
+    request_fingerprint: str,
+    lines: Sequence[LineRequest],
+    payment_method: str,
+) -> Response:
+    """Claim the key and answer; raises ``KeyAlreadyClaimed`` (leaving the key alone)
+    when another request took it over while this one ran."""
     try:
         claim = idempotency.claim_key(
             customer_id=customer_id, key=key, request_fingerprint=request_fingerprint
@@ -105,6 +131,8 @@ def _answer_by_key(
     except OrderBusy:
         idempotency.release_key(record=record)
         return error_response(RequestInProgress(key, retry_after=1))
+    except KeyAlreadyClaimed:
+        raise  # the lease is another request's now: not ours to release
     except BaseException:
         # Let the client's retry resume at once instead of waiting out the lease.
         idempotency.release_key(record=record)

@@ -15,8 +15,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from shop.orders import operations, selectors
-from shop.orders.errors import OrderError, OrderNotFound
+from shop.orders import idempotency, operations, selectors
+from shop.orders.errors import InvalidIdempotencyKey, OrderError, OrderNotFound
 from shop.orders.http.answers import error_response, order_response
 from shop.orders.http.placement import answer_placement
 from shop.orders.http.serializers import OrderSerializer, PlaceOrderSerializer, order_body
@@ -55,14 +55,10 @@ class ThrottledByScope(APIView):
 
 
 def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not 1 <= len(key) <= 255 or not key.isprintable():
-        raise serializers.ValidationError(
-            {"Idempotency-Key": ["Must be 1 to 255 printable characters."]}
-        )
-    return key
+    try:
+        return idempotency.checked_key(request.headers.get("Idempotency-Key"))
+    except InvalidIdempotencyKey as error:
+        raise serializers.ValidationError({"Idempotency-Key": [str(error)]}) from error
 
 
 class OrderListCreateView(ThrottledByScope):
@@ -103,7 +99,10 @@ class OrderListCreateView(ThrottledByScope):
                     400: "Invalid body or Idempotency-Key; nothing was created.",
                     **NOT_AUTHENTICATED,
                     402: "The payment was declined (payment-declined).",
-                    409: "Stock is short (insufficient-stock), or a request with this"
+                    409: "The order was rejected: stock is short (insufficient-stock), a"
+                    " product is no longer for sale (product-unavailable), the stock held ran"
+                    " out of time (reservation-expired) or the order could not be completed"
+                    " after an interruption (order-not-completed); or a request with this"
                     " Idempotency-Key is still running (request-in-progress).",
                     422: "The Idempotency-Key was used with another body.",
                     **THROTTLED,
