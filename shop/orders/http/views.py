@@ -11,8 +11,6 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from shop.orders import idempotency, operations, selectors
@@ -23,6 +21,7 @@ from shop.orders.http.serializers import OrderSerializer, PlaceOrderSerializer, 
 from shop.orders.placement import LineRequest
 from shop.platform.pagination import CursorPage
 from shop.platform.problems import problem_responses
+from shop.platform.throttling import FixedWindowScopedThrottle
 
 NOT_AUTHENTICATED = {401: "No or an invalid token."}
 NOT_FOUND = {404: "No such order among the caller's."}
@@ -37,13 +36,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-class OrdersThrottle(ScopedRateThrottle):
-    """Scoped rates read at request time, so a changed setting applies at once."""
-
-    def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-
 class ThrottledByScope(APIView):
     write_scope = "orders.write"
 
@@ -51,7 +43,7 @@ class ThrottledByScope(APIView):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return []
         self.throttle_scope = self.write_scope
-        return [OrdersThrottle()]
+        return [FixedWindowScopedThrottle()]
 
 
 def _idempotency_key(request: Request) -> str | None:
