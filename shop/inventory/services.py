@@ -163,6 +163,18 @@ def reserve_stock(
             reservation = Reservation.objects.create(
                 order_id=order_id, expires_at=timezone.now() + ttl
             )
+            saved = ReservationLine.objects.bulk_create(
+                ReservationLine(reservation=reservation, sku=line.sku, quantity=line.quantity)
+                for line in ordered
+            )
+            publish(
+                StockReserved(
+                    order_id=order_id, lines=tuple(ordered), expires_at=reservation.expires_at
+                )
+            )
+            # The stock last: each UPDATE locks its row until the COMMIT, and a hot
+            # product's row is what concurrent orders queue on. Whatever was written
+            # before is rolled back with them if a line is short.
             taken, short = {}, []
             with connections[DB].cursor() as cursor:
                 for line in ordered:
@@ -175,15 +187,6 @@ def reserve_stock(
             if short:
                 _raise_for_short_lines(short)
             _report_low_stock(ordered, taken)
-            saved = ReservationLine.objects.bulk_create(
-                ReservationLine(reservation=reservation, sku=line.sku, quantity=line.quantity)
-                for line in ordered
-            )
-            publish(
-                StockReserved(
-                    order_id=order_id, lines=tuple(ordered), expires_at=reservation.expires_at
-                )
-            )
             _forget_on_commit(line.sku for line in ordered)
     except IntegrityError:
         existing = selectors.reservation_with_lines(order_id=order_id)
