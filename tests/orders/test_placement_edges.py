@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from contracts.common import ServiceUnavailable
 from contracts.orders import OrderStatus
 from contracts.payments import PaymentStatus
 from shop.orders import idempotency
@@ -135,3 +136,33 @@ def test_a_reservation_lapsing_before_confirmation_is_answered_as_reservation_ex
     assert response.json()["type"].endswith("/reservation-expired")
     order = Order.objects.get()
     assert bound_fakes.payments.status_of(order.id) == PaymentStatus.VOIDED
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_an_unreachable_service_answers_503_and_the_retry_finishes_the_same_order(
+    alice, bound_fakes
+):
+    reserve = bound_fakes.inventory.reserve
+
+    def unreachable(**kwargs):
+        raise ServiceUnavailable("inventory", retry_after=3, reason="connection refused")
+
+    bound_fakes.inventory.reserve = unreachable
+
+    first = place(alice, key="split")
+
+    assert first.status_code == 503
+    assert first["Retry-After"] == "3"
+    assert first.json()["type"].endswith("/service-unavailable")
+    order = Order.objects.get()
+    assert order.status == OrderStatus.PENDING
+    assert order.operation == "place"  # left for the retry or the reconciler
+    assert bound_fakes.payments.calls["authorize"] == 0
+
+    bound_fakes.inventory.reserve = reserve
+    retry = place(alice, key="split")
+
+    assert retry.status_code == 201
+    assert retry.json()["id"] == str(order.id)
+    assert Order.objects.count() == 1
+    assert bound_fakes.payments.provider_calls["authorize"] == 1
