@@ -93,7 +93,22 @@ def products_for_sale(*, skus: Iterable[str]) -> dict[str, CatalogProduct]:
     wanted = sorted({sku for sku in skus if _SKU.match(sku)})
     if not wanted:
         return {}
-    return {p.sku: as_catalog_product(p) for p in product_list().filter(sku__in=wanted)}
+    rows = (
+        product_list()
+        .filter(sku__in=wanted)
+        .values_list("sku", "name", "price_minor", "currency", "stock__on_hand", "stock__reserved")
+    )
+    # Plain values, not model instances: this runs for every order placed.
+    return {
+        sku: CatalogProduct(
+            sku=sku,
+            name=name,
+            price=Money(price_minor, currency),
+            available=on_hand - reserved,
+            active=True,
+        )
+        for sku, name, price_minor, currency, on_hand, reserved in rows
+    }
 
 
 def active_product(*, sku: str) -> CatalogProduct | None:
