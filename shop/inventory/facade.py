@@ -21,7 +21,7 @@ class InventoryFacade(InventoryService):
     """Inventory as other apps see it: contract DTOs in and out, contract errors raised."""
 
     def get_products(self, *, skus: Sequence[str]) -> dict[str, Product]:
-        return selectors.active_products(skus=skus)
+        return selectors.products_for_sale(skus=skus)
 
     def reserve(
         self, *, order_id: UUID, lines: Sequence[StockLine], ttl: timedelta | None = None

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -46,6 +46,24 @@ from shop.platform.events import publish
 
 DB = "inventory"
 DEFAULT_RESERVATION_TTL = timedelta(minutes=15)
+
+_STOCK, _PRODUCT = Stock._meta.db_table, Product._meta.db_table
+# One line's stock, taken by one conditional UPDATE that also refuses an inactive
+# product and returns what the low-stock report needs: no read before or after it.
+# (RETURNING may not name a joined table on SQLite, hence the subqueries.)
+_TAKE_STOCK = f"""
+    UPDATE {_STOCK} SET reserved = reserved + %s
+    WHERE sku = %s AND on_hand >= reserved + %s
+      AND EXISTS (SELECT 1 FROM {_PRODUCT} p WHERE p.sku = {_STOCK}.sku AND p.active)
+    RETURNING on_hand, reserved,
+      (SELECT p.low_stock_threshold FROM {_PRODUCT} p WHERE p.sku = {_STOCK}.sku)
+"""
+# The hold, and the reservation as the hold left it, in one statement.
+_HOLD = f"""
+    UPDATE {Reservation._meta.db_table} SET expires_at = NULL, updated_at = %s
+    WHERE order_id = %s AND state = %s
+    RETURNING *
+"""
 
 ReservationWithLines = tuple[Reservation, list[ReservationLine]]
 
@@ -144,21 +162,26 @@ def reserve_stock(
             # before it touches any stock.
             expires_at = timezone.now() + ttl
             reservation = Reservation.objects.create(order_id=order_id, expires_at=expires_at)
-            short = [
-                line.sku
-                for line in ordered
-                if not Stock.objects.filter(
-                    product_id=line.sku, on_hand__gte=F("reserved") + line.quantity
-                ).update(reserved=F("reserved") + line.quantity)
-            ]
-            if short:
-                _raise_for_short_lines(short)
-            _check_active_and_report_low_stock(ordered)
             saved = ReservationLine.objects.bulk_create(
                 ReservationLine(reservation=reservation, sku=line.sku, quantity=line.quantity)
                 for line in ordered
             )
             publish(StockReserved(order_id=order_id, lines=tuple(ordered), expires_at=expires_at))
+            # The stock last: each UPDATE locks its row until the COMMIT, and a hot
+            # product's row is what concurrent orders queue on. Whatever was written
+            # before is rolled back with them if a line is short.
+            taken, short = {}, []
+            with connections[DB].cursor() as cursor:
+                for line in ordered:
+                    cursor.execute(_TAKE_STOCK, [line.quantity, line.sku, line.quantity])
+                    row = cursor.fetchone()
+                    if row is None:
+                        short.append(line.sku)
+                    else:
+                        taken[line.sku] = row
+            if short:
+                _raise_for_short_lines(short)
+            _report_low_stock(ordered, taken)
             _forget_on_commit(line.sku for line in ordered)
     except IntegrityError:
         existing = selectors.reservation_with_lines(order_id=order_id)
@@ -174,11 +197,18 @@ def hold_reservation(*, order_id: UUID) -> ReservationWithLines:
     Raises ``ReservationNotFound``, or ``ReservationClosed`` if it was released or
     expired first (the conditional UPDATE waits for a concurrent expiry sweep's lock).
     """
-    with transaction.atomic(using=DB):
-        Reservation.objects.filter(order_id=order_id, state=ReservationState.RESERVED).update(
-            expires_at=None, updated_at=timezone.now()
-        )
-        found = selectors.reservation_with_lines(order_id=order_id)
+    connection = connections[DB]
+    params = [
+        Reservation._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection),
+        Reservation._meta.get_field("order_id").get_db_prep_value(order_id, connection),
+        ReservationState.RESERVED.value,
+    ]
+    # One statement, so no transaction: what it returns is the state the hold wrote.
+    held = list(Reservation.objects.db_manager(DB).raw(_HOLD, params))
+    if held:
+        # A reservation's lines never change once it is made.
+        return held[0], list(ReservationLine.objects.filter(reservation_id=held[0].pk))
+    found = selectors.reservation_with_lines(order_id=order_id)
     if found is None:
         raise ReservationNotFound(order_id)
     reservation, _ = found
@@ -287,24 +317,14 @@ def _raise_for_short_lines(short: list[str]) -> None:
     raise InsufficientStock(short)
 
 
-def _check_active_and_report_low_stock(lines: Sequence[StockLine]) -> None:
-    """After taking stock: refuse inactive products; publish ``StockLow`` on crossing."""
-    quantities = {line.sku: line.quantity for line in lines}
-    rows = Stock.objects.filter(product_id__in=quantities).values_list(
-        "product_id", "on_hand", "reserved", "product__active", "product__low_stock_threshold"
-    )
-    inactive: list[str] = []
-    for product_id, on_hand, reserved, active, threshold in rows:
-        sku = str(product_id)  # the relation's to_field: the SKU
-        if not active:
-            inactive.append(sku)
-            continue
+def _report_low_stock(lines: Sequence[StockLine], taken: dict[str, tuple[int, int, int]]) -> None:
+    """Publish ``StockLow`` for each line whose taking crossed its product's threshold."""
+    for line in lines:
+        on_hand, reserved, threshold = taken[line.sku]
         available = on_hand - reserved
         # Report the fall below the threshold once, not every sale beneath it.
-        if available < threshold <= available + quantities[sku]:
-            publish(StockLow(sku=sku, available=available, threshold=threshold))
-    if inactive:
-        raise UnknownProducts(inactive)
+        if available < threshold <= available + line.quantity:
+            publish(StockLow(sku=line.sku, available=available, threshold=threshold))
 
 
 def _repeated_reserve(existing: ReservationWithLines) -> ReservationWithLines:

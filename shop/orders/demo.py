@@ -1,9 +1,9 @@
-"""Demo customers with their API tokens, and a few orders placed through the services."""
+"""Demo customers with their API tokens, and a few orders placed through placement."""
 
 from __future__ import annotations
 
 from contracts.inventory import InventoryService
-from shop.orders import selectors, services
+from shop.orders import placement, selectors
 from shop.platform import accounts
 from shop.platform.bindings import bound
 from shop.platform.demo import Report, demo_seeder
@@ -33,9 +33,9 @@ def seed_customers_and_orders(report: Report) -> None:
         if set(bound(InventoryService).get_products(skus=skus)) != set(skus):
             report(f"  skipping {username}'s demo order: {', '.join(skus)} not in the catalog")
             continue
-        order = services.place_order(
+        order = placement.place_order(
             customer_id=customer_id,
-            lines=[services.LineRequest(sku=sku, quantity=q) for sku, q in lines],
+            lines=[placement.LineRequest(sku=sku, quantity=q) for sku, q in lines],
             payment_method=payment_method,
         )
         report(f"  {username}'s order {order.id}: {order.status}")

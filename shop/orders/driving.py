@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from contracts.common import DomainEvent
 from contracts.orders import OrderStatus
+from contracts.payments import PaymentStatus
 from shop.orders import conf
 from shop.orders.counters import count_order
 from shop.orders.errors import IllegalTransition, OrderBusy, OrderNotFound
@@ -30,6 +31,8 @@ from shop.orders.models import Operation, Order, OrderLine, can_transition, sour
 from shop.platform.events import publish
 
 DB = "orders"
+# A payment in one of these holds no money.
+PAYMENT_FAILURES = frozenset({PaymentStatus.DECLINED, PaymentStatus.FAILED, PaymentStatus.VOIDED})
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,13 @@ class IdempotencyKeyReused(OrderError):
         super().__init__(f"Idempotency-Key {key!r} was used with a different request")
 
 
+class InvalidIdempotencyKey(OrderError):
+    """The Idempotency-Key header is present but unusable; nothing was created."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
 class KeyAlreadyClaimed(OrderError):
     """The Idempotency-Key a placement was to claim came before; nothing was created."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contracts.payments import PaymentFailedAfterAuthorization
-from shop.orders import services
+from shop.orders import operations
 from shop.platform.events import subscriber
 
 
@@ -13,4 +13,4 @@ def cancel_order_whose_payment_failed(event: PaymentFailedAfterAuthorization) ->
 
     Raises ``OrderBusy`` while the order is being placed, so delivery retries later.
     """
-    services.cancel_after_payment_failure(order_id=event.order_id, reason=event.reason)
+    operations.cancel_after_payment_failure(order_id=event.order_id, reason=event.reason)

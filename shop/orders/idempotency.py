@@ -19,10 +19,32 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shop.orders import conf
-from shop.orders.errors import IdempotencyKeyReused, RequestInProgress
-from shop.orders.models import IdempotencyRecord
+from shop.orders.errors import (
+    IdempotencyKeyReused,
+    InvalidIdempotencyKey,
+    KeyAlreadyClaimed,
+    RequestInProgress,
+)
+from shop.orders.models import IdempotencyRecord, Order
 
 DB = "orders"
+MAX_KEY_LENGTH = 255  # API.md: 1-255 printable characters
+
+
+def checked_key(header: str | None) -> str | None:
+    """The ``Idempotency-Key`` header's value, or ``None`` when the request sent none.
+
+    Raises ``InvalidIdempotencyKey`` for a key that is empty, blank, longer than 255
+    characters or not printable: taking it as no key would let a retry create a second
+    order and charge twice.
+    """
+    if header is None:
+        return None
+    if not header.strip():
+        raise InvalidIdempotencyKey("Must not be empty or blank.")
+    if len(header) > MAX_KEY_LENGTH or not header.isprintable():
+        raise InvalidIdempotencyKey(f"Must be 1 to {MAX_KEY_LENGTH} printable characters.")
+    return header
 
 
 class ClaimKind(enum.Enum):
@@ -56,6 +78,26 @@ def new_claim(*, customer_id: int, key: str, request_fingerprint: str) -> Idempo
         locked_until=now + conf.idempotency_lease(),
         expires_at=now + conf.idempotency_ttl(),
     )
+
+
+def link_order(record: IdempotencyRecord, order: Order) -> None:
+    """Point the idempotency record at the order being created (inside its transaction)."""
+    record.order_id = order.id
+    if record.pk is not None:
+        # Only a record no order has claimed yet: a request that stalled past its key's
+        # lease must not create a second order for the key another request resumed.
+        if not IdempotencyRecord.objects.filter(pk=record.pk, order_id__isnull=True).update(
+            order_id=order.id
+        ):
+            record.order_id = None
+            raise KeyAlreadyClaimed(record.key)
+        return
+    try:
+        # The first statement of the transaction: on a key seen before, nothing was written.
+        record.save(using=DB, force_insert=True)
+    except IntegrityError as taken:
+        record.order_id = None
+        raise KeyAlreadyClaimed(record.key) from taken
 
 
 def claim_key(*, customer_id: int, key: str, request_fingerprint: str) -> KeyClaim:
@@ -109,10 +151,14 @@ def complete_key(*, record: IdempotencyRecord, status: int, body: Any) -> None:
 
 
 def release_key(*, record: IdempotencyRecord) -> None:
-    """Let a retry run at once: the request ended without a final answer."""
-    IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).update(
-        locked_until=None
-    )
+    """Let a retry run at once: the request ended without a final answer.
+
+    Only the lease this request holds is released: a request that stalled past it must
+    not free the key for a third while the one that took it over is still running.
+    """
+    IdempotencyRecord.objects.filter(
+        pk=record.pk, response_status__isnull=True, locked_until=record.locked_until
+    ).update(locked_until=None)
 
 
 def abandon_key(*, record: IdempotencyRecord) -> None:

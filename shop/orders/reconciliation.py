@@ -23,7 +23,7 @@ from shop.orders import conf, selectors
 from shop.orders.driving import LeaseLost, claim, finish, let_go
 from shop.orders.errors import OrderBusy, OrderError
 from shop.orders.models import Operation, Order
-from shop.orders.services import drive_cancel, drive_refund, drive_ship
+from shop.orders.operations import drive_cancel, drive_refund, drive_ship
 from shop.platform.bindings import bound
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,10 @@ def _settle_pending(order_id: UUID) -> str:
             let_go(lease, keep_operation=True)
             return "waiting"
         stock_held = reservation is not None and reservation.state == ReservationState.RESERVED
-        paid = payment is not None and payment.status == PaymentStatus.AUTHORIZED
+        # A free order needs no payment (it is confirmed without asking the provider).
+        paid = order.total_minor == 0 or (
+            payment is not None and payment.status == PaymentStatus.AUTHORIZED
+        )
         if stock_held and paid:
             try:
                 inventory.hold(order_id=order_id)

@@ -134,9 +134,16 @@ def run(
 
 
 def _claim_new(operation: Operation, plan: Plan, create: Create) -> tuple[Claim, Payment]:
-    """Insert the payment with its call pending; the unique order id refuses a second one."""
-    with transaction.atomic(using=DB):
-        return _create(operation, plan, create)
+    """Insert the payment with its call pending; the unique order id refuses a second one.
+
+    One INSERT, committed on its own (no BEGIN and COMMIT around it): it is atomic as it
+    stands, and outside a transaction its failure leaves nothing to roll back. Inside
+    one, a savepoint keeps a refused INSERT from aborting the caller's transaction.
+    """
+    if connections[DB].in_atomic_block:
+        with transaction.atomic(using=DB):
+            return _create(operation, plan, create)
+    return _create(operation, plan, create)
 
 
 def _create(operation: Operation, plan: Plan, create: Create) -> tuple[Claim, Payment]:

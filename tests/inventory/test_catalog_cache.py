@@ -39,7 +39,19 @@ def test_a_cached_product_is_served_without_the_database(
     with django_assert_num_queries(0, using="inventory"):
         assert available(anonymous) == 10
         assert listed_available(anonymous) == 10
+
+
+def test_other_apps_read_products_from_the_database_and_leave_the_cache_alone(
+    anonymous, make_product, django_assert_num_queries
+):
+    make_product("TEE-BLACK-M", stock=10)
+    assert available(anonymous) == 10
+    cached = sorted(cache.keys("*"))
+
+    with django_assert_num_queries(1, using="inventory"):
         assert inventory.get_products(skus=["TEE-BLACK-M"])["TEE-BLACK-M"].available == 10
+
+    assert sorted(cache.keys("*")) == cached
 
 
 def test_restocking_shows_the_new_figure_on_the_next_read(anonymous, staff, make_product):

@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from contracts.common import ServiceUnavailable
-from shop.orders import services
+from shop.orders import operations
 from shop.orders.models import Order
 from shop.platform.roles import ensure_staff_groups
 from tests.orders.conftest import age_orders, place
@@ -170,7 +170,7 @@ def test_the_warehouse_ships_after_reading_what_will_happen(alice, bound_fakes):
 
 def test_finance_refund_a_shipped_order(alice, bound_fakes):
     order_id = place(alice).json()["id"]
-    services.ship_order(order_id=uuid.UUID(order_id))
+    operations.ship_order(order_id=uuid.UUID(order_id))
     finance = staff("fay", "finance")
 
     confirm = finance.get(f"{CHANGELIST}{order_id}/act/refund/")

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from contracts.orders import OrderStatus
 from contracts.payments import PaymentStatus
-from shop.orders import services
+from shop.orders import placement
 from shop.orders.idempotency import claim_key, fingerprint
 from shop.orders.models import IdempotencyRecord, Order
 from shop.orders.reconciliation import reconcile_orders
@@ -26,14 +26,14 @@ def short_deadline(settings):
 
 
 def crash_before_confirming(monkeypatch):
-    real_finish = services.finish
+    real_finish = placement.finish
 
     def finish(lease, *, target, **kwargs):
         if target == OrderStatus.CONFIRMED:
             raise Crash("process died before confirming")
         return real_finish(lease, target=target, **kwargs)
 
-    monkeypatch.setattr(services, "finish", finish)
+    monkeypatch.setattr(placement, "finish", finish)
 
 
 def place_and_die(client, **kwargs):
@@ -138,7 +138,7 @@ def test_an_unanswered_payment_waits_for_payments_to_settle_it(alice, bound_fake
 
 def test_an_order_under_a_live_lease_is_left_to_its_driver(alice, bound_fakes, monkeypatch):
     # A killed process cannot let go of its lease: it runs out instead.
-    monkeypatch.setattr(services, "let_go", lambda lease, **kwargs: None)
+    monkeypatch.setattr(placement, "let_go", lambda lease, **kwargs: None)
     bound_fakes.inventory.faults.crash_after.add("reserve")
     order = place_and_die(alice)
     Order.objects.update(created_at=order.created_at.replace(year=2000))
@@ -172,7 +172,7 @@ def test_the_retry_after_the_reconciler_settled_gets_that_orders_outcome(alice, 
     retry = place(alice, key="died")
 
     assert retry.status_code == 409
-    assert retry.json()["type"].endswith("/insufficient-stock")
+    assert retry.json()["type"].endswith("/order-not-completed")
     assert retry.json()["order_id"] == str(order.id)
     assert Order.objects.count() == 1
 

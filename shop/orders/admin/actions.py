@@ -15,7 +15,7 @@ from uuid import UUID
 from contracts.common import ServiceUnavailable
 from contracts.orders import OrderStatus
 from contracts.payments import Payment
-from shop.orders import selectors, services
+from shop.orders import operations, selectors
 from shop.orders.errors import (
     IllegalTransition,
     OperationRefused,
@@ -118,7 +118,7 @@ ACTS: dict[str, OrderAct] = {
             description="Ship (capture the payment, commit the stock)",
             permission="orders.ship_order",
             target=OrderStatus.SHIPPED,
-            use_case=services.ship_order,
+            use_case=operations.ship_order,
             done="shipped",
         ),
         OrderAct(
@@ -128,7 +128,7 @@ ACTS: dict[str, OrderAct] = {
             description="Cancel (void the payment, release the stock)",
             permission="orders.cancel_order",
             target=OrderStatus.CANCELLED,
-            use_case=services.cancel_order,
+            use_case=operations.cancel_order,
             done="cancelled",
         ),
         OrderAct(
@@ -138,7 +138,7 @@ ACTS: dict[str, OrderAct] = {
             description="Refund (return the captured payment)",
             permission="orders.refund_order",
             target=OrderStatus.REFUNDED,
-            use_case=services.refund_order,
+            use_case=operations.refund_order,
             done="refunded",
         ),
     )

@@ -8,7 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from contracts.orders import OrderStatus
-from shop.orders import conf, selectors
+from shop.orders import conf, placement, selectors
 from shop.orders.errors import (
     IdempotencyKeyReused,
     IllegalTransition,
@@ -22,6 +22,33 @@ from shop.orders.errors import (
 from shop.orders.http.serializers import order_body
 from shop.orders.models import Order
 from shop.platform.problems import PROBLEM_CONTENT_TYPE, problem_response
+
+# The problem type, title and detail of a rejected order, by its reason (Order.reason);
+# docs/orders-problems.md lists them for clients.
+REJECTIONS = {
+    placement.REJECTED_STOCK_SHORT: (
+        "insufficient-stock",
+        "Insufficient stock",
+        "Not enough stock for {skus}.",
+    ),
+    placement.REJECTED_UNAVAILABLE: (
+        "product-unavailable",
+        "Product unavailable",
+        "No longer for sale: {skus}.",
+    ),
+    placement.REJECTED_RESERVATION_EXPIRED: (
+        "reservation-expired",
+        "Reservation expired",
+        "The stock held for this order ran out of time before the payment was done;"
+        " it was not placed.",
+    ),
+    "not_completed": (  # the reconciler gave up on it
+        "order-not-completed",
+        "Order not completed",
+        "The order could not be completed after an interruption; it was not placed.",
+    ),
+}
+REJECTED_OTHERWISE = ("order-rejected", "Order rejected", "The order was not placed.")
 
 
 def order_location(order_id: Any) -> str:
@@ -38,18 +65,15 @@ def placement_response(order: Order) -> Response:
     """The answer to placing ``order``: 201, 409 stock short, 402 declined, 503 unsettled."""
     if order.status == OrderStatus.REJECTED:
         skus = list(order.short_skus)
-        detail = (
-            f"Not enough stock for {', '.join(skus)}."
-            if order.reason == "insufficient_stock"
-            else "The stock for this order could not be held; it was not placed."
-        )
+        problem_type, title, detail = REJECTIONS.get(order.reason, REJECTED_OTHERWISE)
         return problem_response(
             status_code=409,
-            type="insufficient-stock",
-            title="Insufficient stock",
-            detail=detail,
+            type=problem_type,
+            title=title,
+            detail=detail.format(skus=", ".join(skus)),
             order_id=str(order.id),
             skus=skus,
+            reason=order.reason,
         )
     if order.status == OrderStatus.PAYMENT_FAILED:
         return problem_response(

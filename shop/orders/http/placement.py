@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from shop.orders import idempotency, services
+from shop.orders import idempotency, placement
 from shop.orders.errors import (
     KeyAlreadyClaimed,
     OrderBusy,
@@ -19,7 +19,7 @@ from shop.orders.errors import (
 from shop.orders.http.answers import error_response, placement_response, replayed_response
 from shop.orders.idempotency import ClaimKind
 from shop.orders.models import IdempotencyRecord
-from shop.orders.services import LineRequest
+from shop.orders.placement import LineRequest
 
 
 def answer_placement(
@@ -37,7 +37,7 @@ def answer_placement(
     """
     if key is None:
         try:
-            order = services.place_order(
+            order = placement.place_order(
                 customer_id=customer_id, lines=lines, payment_method=payment_method
             )
         except OrderInvalid as error:
@@ -50,7 +50,7 @@ def answer_placement(
     )
     try:
         # A key seen for the first time is claimed by the transaction creating the order.
-        order = services.place_order(
+        order = placement.place_order(
             customer_id=customer_id,
             lines=lines,
             payment_method=payment_method,
@@ -80,6 +80,32 @@ def _answer_by_key(
     lines: Sequence[LineRequest],
     payment_method: str,
 ) -> Response:
+    for _ in range(2):
+        try:
+            return _answer_by_claim(
+                customer_id=customer_id,
+                key=key,
+                request_fingerprint=request_fingerprint,
+                lines=lines,
+                payment_method=payment_method,
+            )
+        except KeyAlreadyClaimed:
+            # This request stalled past its lease, and another took the key over and
+            # created the order: the key, as it now stands, decides the answer.
+            continue
+    return error_response(RequestInProgress(key, retry_after=1))
+
+
+def _answer_by_claim(
+    *,
+    customer_id: int,
+    key: str,
+    request_fingerprint: str,
+    lines: Sequence[LineRequest],
+    payment_method: str,
+) -> Response:
+    """Claim the key and answer; raises ``KeyAlreadyClaimed`` (leaving the key alone)
+    when another request took it over while this one ran."""
     try:
         claim = idempotency.claim_key(
             customer_id=customer_id, key=key, request_fingerprint=request_fingerprint
@@ -91,9 +117,9 @@ def _answer_by_key(
         return replayed_response(record.response_status, record.response_body)
     try:
         if record.order_id is not None:
-            order = services.resume_placement(order_id=record.order_id)
+            order = placement.resume_placement(order_id=record.order_id)
         else:
-            order = services.place_order(
+            order = placement.place_order(
                 customer_id=customer_id,
                 lines=lines,
                 payment_method=payment_method,
@@ -105,6 +131,8 @@ def _answer_by_key(
     except OrderBusy:
         idempotency.release_key(record=record)
         return error_response(RequestInProgress(key, retry_after=1))
+    except KeyAlreadyClaimed:
+        raise  # the lease is another request's now: not ours to release
     except BaseException:
         # Let the client's retry resume at once instead of waiting out the lease.
         idempotency.release_key(record=record)

@@ -44,7 +44,10 @@ class LineOutSerializer(serializers.Serializer):
 
 
 class PaymentSummarySerializer(serializers.Serializer):
-    status = serializers.CharField(help_text='The payment\'s status, or "none" before one exists.')
+    status = serializers.CharField(
+        help_text='The payment\'s status; "none" before one exists, "not_required" when'
+        " the order is free."
+    )
     method = serializers.CharField()
 
 
@@ -58,6 +61,16 @@ class OrderSerializer(serializers.Serializer):
     payment = PaymentSummarySerializer()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+# API.md: an order of free products only is confirmed without a payment.
+PAYMENT_NOT_REQUIRED = "not_required"
+
+
+def _payment_status(order: Order, payment: Payment | None) -> str:
+    if payment is not None:
+        return str(payment.status)
+    return PAYMENT_NOT_REQUIRED if order.total_minor == 0 else "none"
 
 
 def order_body(order: Order, payment: Payment | None) -> dict[str, Any]:
@@ -77,7 +90,7 @@ def order_body(order: Order, payment: Payment | None) -> dict[str, Any]:
         "lines": lines,
         "total": money(order.total_minor, order.currency),
         "payment": {
-            "status": "none" if payment is None else str(payment.status),
+            "status": _payment_status(order, payment),
             "method": order.payment_method,
         },
         "created_at": serializers.DateTimeField().to_representation(order.created_at),

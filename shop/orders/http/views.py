@@ -11,19 +11,18 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from shop.orders import selectors, services
-from shop.orders.errors import OrderError, OrderNotFound
+from shop.orders import idempotency, operations, selectors
+from shop.orders.errors import InvalidIdempotencyKey, OrderError, OrderNotFound
 from shop.orders.http.answers import error_response, order_response
 from shop.orders.http.placement import answer_placement
 from shop.orders.http.serializers import OrderSerializer, PlaceOrderSerializer, order_body
-from shop.orders.services import LineRequest
+from shop.orders.placement import LineRequest
 from shop.platform.pagination import CursorPage
 from shop.platform.permissions import staff_with
 from shop.platform.problems import problem_responses
+from shop.platform.throttling import FixedWindowScopedThrottle
 
 NOT_AUTHENTICATED = {401: "No or an invalid token."}
 NOT_FOUND = {404: "No such order among the caller's."}
@@ -43,14 +42,6 @@ def customer_id_of(request: Request) -> int:
     return cast(int, request.user.pk)
 
 
-class OrdersThrottle(ScopedRateThrottle):
-    """Scoped rates read at request time, so a changed setting applies at once."""
-
-    def get_rate(self) -> str | None:
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(str(self.scope))
-        return None if rate is None else str(rate)
-
-
 class ThrottledByScope(APIView):
     write_scope = "orders.write"
 
@@ -58,18 +49,14 @@ class ThrottledByScope(APIView):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return []
         self.throttle_scope = self.write_scope
-        return [OrdersThrottle()]
+        return [FixedWindowScopedThrottle()]
 
 
 def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not 1 <= len(key) <= 255 or not key.isprintable():
-        raise serializers.ValidationError(
-            {"Idempotency-Key": ["Must be 1 to 255 printable characters."]}
-        )
-    return key
+    try:
+        return idempotency.checked_key(request.headers.get("Idempotency-Key"))
+    except InvalidIdempotencyKey as error:
+        raise serializers.ValidationError({"Idempotency-Key": [str(error)]}) from error
 
 
 class OrderListCreateView(ThrottledByScope):
@@ -110,7 +97,10 @@ class OrderListCreateView(ThrottledByScope):
                     400: "Invalid body or Idempotency-Key; nothing was created.",
                     **NOT_AUTHENTICATED,
                     402: "The payment was declined (payment-declined).",
-                    409: "Stock is short (insufficient-stock), or a request with this"
+                    409: "The order was rejected: stock is short (insufficient-stock), a"
+                    " product is no longer for sale (product-unavailable), the stock held ran"
+                    " out of time (reservation-expired) or the order could not be completed"
+                    " after an interruption (order-not-completed); or a request with this"
                     " Idempotency-Key is still running (request-in-progress).",
                     422: "The Idempotency-Key was used with another body.",
                     **THROTTLED,
@@ -176,7 +166,7 @@ class OrderCancelView(ThrottledByScope):
         ):
             return error_response(OrderNotFound(order_id))
         try:
-            return order_response(services.cancel_order(order_id=order_id))
+            return order_response(operations.cancel_order(order_id=order_id))
         except OrderError as error:
             return error_response(error)
 
@@ -202,7 +192,7 @@ class OrderShipView(ThrottledByScope):
     )
     def post(self, request: Request, order_id: UUID) -> Response:
         try:
-            return order_response(services.ship_order(order_id=order_id))
+            return order_response(operations.ship_order(order_id=order_id))
         except OrderError as error:
             return error_response(error)
 
@@ -228,6 +218,6 @@ class OrderRefundView(ThrottledByScope):
     )
     def post(self, request: Request, order_id: UUID) -> Response:
         try:
-            return order_response(services.refund_order(order_id=order_id))
+            return order_response(operations.refund_order(order_id=order_id))
         except OrderError as error:
             return error_response(error)

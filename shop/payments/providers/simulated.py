@@ -13,7 +13,7 @@ import time
 import uuid
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 
 from contracts.common import Money
 from shop.payments import conf
@@ -158,17 +158,17 @@ class SimulatedProvider:
     ) -> ProviderResult:
         self._before(operation)
         try:
-            with transaction.atomic(using="payments"):
-                call = SimulatedProviderCall.objects.create(
-                    idempotency_key=idempotency_key,
-                    operation=operation,
-                    reference=reference,
-                    amount_minor=amount.amount_minor if amount else None,
-                    currency=amount.currency if amount else "",
-                    payment_method=payment_method,
-                    outcome=ProviderOutcome.DECLINED if reason else ProviderOutcome.SUCCEEDED,
-                    reason=reason,
-                )
+            # One INSERT committed on its own: the unique key refuses a repeated call.
+            call = SimulatedProviderCall.objects.using("payments").create(
+                idempotency_key=idempotency_key,
+                operation=operation,
+                reference=reference,
+                amount_minor=amount.amount_minor if amount else None,
+                currency=amount.currency if amount else "",
+                payment_method=payment_method,
+                outcome=ProviderOutcome.DECLINED if reason else ProviderOutcome.SUCCEEDED,
+                reason=reason,
+            )
         except IntegrityError:
             # A repeated key: the first result, never a second charge.
             call = SimulatedProviderCall.objects.get(idempotency_key=idempotency_key)
