@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import ClassVar, Protocol
 from uuid import UUID
 
-from contracts.common import DomainEvent, Money
+from contracts.common import DomainEvent, Money, idempotent
 
 
 class ReservationState(StrEnum):
@@ -116,10 +116,12 @@ class StockLow(DomainEvent):
 class InventoryService(Protocol):
     """What other apps may ask of inventory."""
 
+    @idempotent
     def get_products(self, *, skus: Sequence[str]) -> dict[str, Product]:
         """The active products among ``skus``, by SKU; unknown SKUs are absent."""
         ...
 
+    @idempotent
     def reserve(
         self, *, order_id: UUID, lines: Sequence[StockLine], ttl: timedelta | None = None
     ) -> Reservation:
@@ -131,6 +133,7 @@ class InventoryService(Protocol):
         """
         ...
 
+    @idempotent
     def hold(self, *, order_id: UUID) -> Reservation:
         """Keep the reservation until it is committed or released: it no longer expires.
 
@@ -139,14 +142,17 @@ class InventoryService(Protocol):
         """
         ...
 
+    @idempotent
     def commit(self, *, order_id: UUID) -> Reservation:
         """Turn the reservation into a sale (stock leaves on-hand). Idempotent."""
         ...
 
+    @idempotent
     def release(self, *, order_id: UUID) -> Reservation | None:
         """Give the reserved stock back. Idempotent; ``None`` if nothing was reserved."""
         ...
 
+    @idempotent
     def get_reservation(self, *, order_id: UUID) -> Reservation | None:
         """The order's reservation, if any."""
         ...

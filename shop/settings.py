@@ -170,6 +170,13 @@ SHOP_BINDINGS = {
     "contracts.orders.OrdersService": "shop.orders.facade.OrdersFacade",
 }
 
+# The split deployment (ARCHITECTURE.md §6): a contract whose <APP>_SERVICE_URL is set
+# is bound to its gRPC client; <APP>_SERVICE_DEADLINE_SECONDS and RPC_* tune the calls.
+from shop.platform.rpc.conf import remote_bindings, rpc_settings  # noqa: E402
+
+SHOP_BINDINGS.update(remote_bindings(os.environ))
+globals().update(rpc_settings(os.environ))
+
 # Signs the payment provider's webhooks (HMAC-SHA256); production sets its own.
 PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", "whsec_development_only")
 
