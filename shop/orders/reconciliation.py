@@ -15,7 +15,7 @@ from uuid import UUID
 
 from django.utils import timezone
 
-from contracts.common import Money
+from contracts.common import Money, ServiceUnavailable
 from contracts.inventory import InventoryService, ReservationClosed, ReservationState
 from contracts.orders import OrderConfirmed, OrderPaymentFailed, OrderRejected, OrderStatus
 from contracts.payments import PaymentError, PaymentsService, PaymentStatus
@@ -76,6 +76,10 @@ def reconcile_order(*, order_id: UUID) -> str:
             return drive_refund(lease).status
     except OrderBusy:
         return "busy"
+    except ServiceUnavailable as exc:
+        # Another app's service cannot answer now; the next pass tries again.
+        logger.warning("reconciling order %s: %s", order_id, exc)
+        return "waiting"
     except OrderError as exc:
         logger.warning("reconciling order %s: %s", order_id, exc)
         return "refused"
@@ -140,8 +144,8 @@ def _settle_pending(order_id: UUID) -> str:
             events=[OrderRejected(order_id=order_id, short_skus=tuple(skus))],
         )
         return OrderStatus.REJECTED
-    except PaymentError as exc:
-        # The void got no answer: leave the order for the next pass.
+    except (PaymentError, ServiceUnavailable) as exc:
+        # The void, or a service, got no answer: leave the order for the next pass.
         logger.warning("reconciling order %s: %s", order_id, exc)
         let_go(lease, keep_operation=True)
         return "waiting"

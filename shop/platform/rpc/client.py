@@ -77,6 +77,8 @@ def breaker_for(target: str) -> pybreaker.CircuitBreaker:
                 reset_timeout=settings.RPC_CIRCUIT_RESET_SECONDS,
                 exclude=[_not_a_failure_of_the_target],
                 name=target,
+                # The call that trips the circuit reports its own failure.
+                throw_new_error_on_trip=False,
             )
             _breakers[target] = breaker
         return breaker

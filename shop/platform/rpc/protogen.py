@@ -152,8 +152,12 @@ def out_of_date() -> list[str]:
             for fresh in sorted(fresh_dir.iterdir()):
                 committed = committed_dir / fresh.name
                 if not committed.exists() or not filecmp.cmp(fresh, committed, shallow=False):
-                    stale.append(str(committed.relative_to(ROOT)))
+                    stale.append(_shown(committed))
         return stale
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ interceptor), its latency and outcome measured.
 from __future__ import annotations
 
 import logging
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -97,6 +98,7 @@ def start_server(*, host: str, port: int, workers: int) -> RunningServer:
     reflection.enable_server_reflection(
         (*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
+    _refuse_if_taken(host, port)
     try:
         bound_port = server.add_insecure_port(f"{host}:{port}")
     except RuntimeError as exc:
@@ -105,6 +107,20 @@ def start_server(*, host: str, port: int, workers: int) -> RunningServer:
         raise PortUnavailable(f"cannot listen on {host}:{port}: taken or not allowed")
     server.start()
     return RunningServer(server, bound_port, health_servicer, tuple(names))
+
+
+def _refuse_if_taken(host: str, port: int) -> None:
+    """Fail in one line before gRPC tries (and logs its own multi-line complaint)."""
+    if port == 0:
+        return
+    address = host.strip("[]")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            raise PortUnavailable(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
 def _handler(
