@@ -53,6 +53,7 @@ def assert_service_unavailable(response) -> None:
     assert response.json()["type"].endswith("/service-unavailable")
     assert response.json()["service"] == "payments"
     assert int(response["Retry-After"]) >= 1
+    assert "127.0.0.1" not in response.json()["detail"], "the client learns no internal address"
 
 
 def test_orders_placed_shipped_and_refunded_through_remote_payments(catalog, remote_payments):

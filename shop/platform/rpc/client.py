@@ -15,6 +15,7 @@ concerns stay ``pending`` for the reconciler), or the circuit is open.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -35,6 +36,8 @@ from shop.platform.rpc.errors import RemoteCallFailed, contract_error_from, retr
 from shop.platform.rpc.metrics import RPC_CLIENT_ATTEMPT_DURATION, RPC_CLIENT_REFUSALS
 from shop.platform.rpc.schema import ContractSchema, MethodSpec, contract_schema
 from shop.platform.telemetry.logging import current_request_id
+
+logger = logging.getLogger(__name__)
 
 REQUEST_ID_KEY = "x-request-id"
 Metadata = tuple[tuple[str, str], ...]
@@ -162,26 +165,27 @@ class RemoteService:
                     return decode_response(method, response)
         except NoAnswer as failure:
             timed_out = failure.code == grpc.StatusCode.DEADLINE_EXCEEDED
-            reason = "deadline" if timed_out else "unreachable"
-            RPC_CLIENT_REFUSALS.labels(self.service, name, reason).inc()
-            detail = (
-                f"no answer from {self.address.target} within {self.deadline:g}s"
-                if timed_out
-                else f"{self.address.target} unreachable ({failure.detail})"
-            )
+            RPC_CLIENT_REFUSALS.labels(
+                self.service, name, "deadline" if timed_out else "unreachable"
+            ).inc()
+            # The REST client reads the reason: it names no address; the log does.
+            reason = "no answer within the deadline" if timed_out else "unreachable"
             if timed_out and not method.idempotent:
-                detail += "; the outcome is unknown"
+                reason += "; the outcome is unknown"
+            logger.warning(
+                "%s.%s via %s: %s (%s)", self.service, name, self.address.target, reason, failure
+            )
             raise ServiceUnavailable(
                 self.service,
                 retry_after=failure.retry_after or _retry_after(breaker),
-                reason=detail,
+                reason=reason,
             ) from failure
         except pybreaker.CircuitBreakerError as open_circuit:
             RPC_CLIENT_REFUSALS.labels(self.service, name, "circuit_open").inc()
             raise ServiceUnavailable(
                 self.service,
                 retry_after=_retry_after(breaker),
-                reason=f"circuit open after repeated failures of {self.address.target}",
+                reason="circuit open after repeated failures",
             ) from open_circuit
         raise AssertionError("unreachable: stamina either returns or raises")
 
