@@ -82,9 +82,11 @@ class JsonHandler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         converters = self.argument_types.get((key, method), {})
         kwargs = {name: converters.get(name, _same)(value) for name, value in body.items()}
-        result = encode(getattr(self.services[key], method)(**kwargs))
-        if isinstance(result, dict):
-            result = {str(k): v for k, v in result.items()}
+        answer = getattr(self.services[key], method)(**kwargs)
+        if isinstance(answer, dict):
+            result = {str(k): encode(v) for k, v in answer.items()}
+        else:
+            result = encode(answer)
         payload = json.dumps(result).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

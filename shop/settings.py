@@ -172,10 +172,22 @@ SHOP_BINDINGS = {
 
 # The split deployment (ARCHITECTURE.md §6): a contract whose <APP>_SERVICE_URL is set
 # is bound to its gRPC client; <APP>_SERVICE_DEADLINE_SECONDS and RPC_* tune the calls.
-from shop.platform.rpc.conf import remote_bindings, rpc_settings  # noqa: E402
+# Each contract's default deadline: payments waits on its provider, the rest on a database.
+from shop.platform.rpc.conf import remote_binding, rpc_settings  # noqa: E402
 
-SHOP_BINDINGS.update(remote_bindings(os.environ))
-globals().update(rpc_settings(os.environ))
+SERVICE_DEADLINE_SECONDS = {
+    "contracts.inventory.InventoryService": 2.0,
+    "contracts.payments.PaymentsService": 12.0,
+    "contracts.orders.OrdersService": 2.0,
+}
+SHOP_BINDINGS.update(
+    {
+        contract: client
+        for contract in SHOP_BINDINGS
+        if (client := remote_binding(contract, os.environ))
+    }
+)
+globals().update(rpc_settings(os.environ, SERVICE_DEADLINE_SECONDS))
 
 # Signs the payment provider's webhooks (HMAC-SHA256); production sets its own.
 PAYMENTS_WEBHOOK_SECRET = os.environ.get("PAYMENTS_WEBHOOK_SECRET", "whsec_development_only")

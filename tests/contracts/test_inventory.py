@@ -19,6 +19,7 @@ from contracts.inventory import (
     UnknownProducts,
 )
 from shop.platform.bindings import bound
+from shop.platform.rpc.conf import client_path
 from tests.contracts.conftest import BINDINGS, bind
 from tests.orders import fakes
 
@@ -32,7 +33,7 @@ def inventory(request, settings) -> InventoryService:
         request,
         settings,
         contract="contracts.inventory.InventoryService",
-        client="shop.platform.rpc.clients.InventoryClient",
+        client=client_path("contracts.inventory.InventoryService"),
         url_setting="INVENTORY_SERVICE_URL",
         fake="tests.orders.fakes.INVENTORY",
     )

@@ -16,6 +16,7 @@ from contracts.inventory import InventoryService
 from contracts.orders import OrderLine, OrdersService, OrderStatus
 from shop.platform.accounts import ensure_customer
 from shop.platform.bindings import bound
+from shop.platform.rpc.conf import client_path
 from tests.contracts.conftest import bind
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
@@ -27,7 +28,7 @@ def orders(request, settings) -> OrdersService:
         request,
         settings,
         contract="contracts.orders.OrdersService",
-        client="shop.platform.rpc.clients.OrdersClient",
+        client=client_path("contracts.orders.OrdersService"),
         url_setting="ORDERS_SERVICE_URL",
         fake="",
     )

@@ -16,6 +16,7 @@ from contracts.payments import (
     UnsupportedPaymentMethod,
 )
 from shop.platform.bindings import bound
+from shop.platform.rpc.conf import client_path
 from tests.contracts.conftest import BINDINGS, bind
 from tests.orders import fakes
 
@@ -29,7 +30,7 @@ def payments(request, settings) -> PaymentsService:
         request,
         settings,
         contract="contracts.payments.PaymentsService",
-        client="shop.platform.rpc.clients.PaymentsClient",
+        client=client_path("contracts.payments.PaymentsService"),
         url_setting="PAYMENTS_SERVICE_URL",
         fake="tests.orders.fakes.PAYMENTS",
     )

@@ -18,6 +18,7 @@ from contracts.payments import PaymentsService, PaymentStatus
 from shop.orders.models import Order
 from shop.platform.bindings import bound
 from shop.platform.rpc.client import forget_breakers
+from shop.platform.rpc.conf import client_path
 from tests.contracts.server import GrpcServerProcess
 from tests.e2e.conftest import available, client_for, place, state
 
@@ -35,7 +36,7 @@ def remote_payments(settings):
         settings.PAYMENTS_SERVICE_URL = server.url
         settings.SHOP_BINDINGS = {
             **settings.SHOP_BINDINGS,
-            "contracts.payments.PaymentsService": "shop.platform.rpc.clients.PaymentsClient",
+            "contracts.payments.PaymentsService": client_path("contracts.payments.PaymentsService"),
         }
         return server
 

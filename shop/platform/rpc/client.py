@@ -121,7 +121,7 @@ class RemoteService:
             getattr(
                 settings,
                 conf.deadline_setting(self.contract_path),
-                conf.FALLBACK_DEADLINE_SECONDS,
+                conf.DEFAULT_DEADLINE_SECONDS,
             )
         )
         if self.address.tls:

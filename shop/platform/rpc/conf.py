@@ -1,14 +1,15 @@
-"""The remote-call settings, their defaults, and which contracts are bound remotely.
+"""The remote-call settings and their defaults.
 
 Light on purpose: ``shop/settings.py`` imports it, before Django or gRPC are loaded.
 For a contract ``contracts.<app>.<Service>``:
 
 - ``<APP>_SERVICE_URL``: ``grpc://host:port`` (``grpcs://`` for TLS) binds the
-  contract to the gRPC client; unset, the app is served in this process.
-- ``<APP>_SERVICE_DEADLINE_SECONDS``: the whole budget of one call, retries included.
+  contract to its gRPC client (``clients.py``) when the app is not served here;
+- ``<APP>_SERVICE_DEADLINE_SECONDS``: the whole budget of one call, retries included;
 
 and for every target: ``RPC_RETRY_ATTEMPTS``, ``RPC_CIRCUIT_FAILURES`` (consecutive
-failures that open the circuit) and ``RPC_CIRCUIT_RESET_SECONDS`` (how long it stays open).
+calls without an answer that open the circuit) and ``RPC_CIRCUIT_RESET_SECONDS``
+(how long it stays open).
 """
 
 from __future__ import annotations
@@ -18,19 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-# A confirmed order waits on payments' provider; the rest answer from one database.
-DEFAULT_DEADLINE_SECONDS = {"inventory": 2.0, "orders": 2.0, "payments": 12.0}
-FALLBACK_DEADLINE_SECONDS = 5.0
+DEFAULT_DEADLINE_SECONDS = 5.0
 DEFAULT_RETRY_ATTEMPTS = 3
 DEFAULT_CIRCUIT_FAILURES = 5
 DEFAULT_CIRCUIT_RESET_SECONDS = 10.0
-
-REMOTE_CLIENTS: dict[str, str] = {
-    "contracts.inventory.InventoryService": "shop.platform.rpc.clients.InventoryClient",
-    "contracts.payments.PaymentsService": "shop.platform.rpc.clients.PaymentsClient",
-    "contracts.orders.OrdersService": "shop.platform.rpc.clients.OrdersClient",
-}
-"""The gRPC client class of each contract, bound when its service URL is set."""
+SCHEMES = ("grpc", "grpcs")
 
 
 class BadServiceUrl(ValueError):
@@ -49,7 +42,7 @@ class ServiceAddress:
 
 
 def service_key(contract_path: str) -> str:
-    """``contracts.inventory.InventoryService`` -> ``inventory``."""
+    """The contract's module under ``contracts``: names its settings and its .proto."""
     return contract_path.removeprefix("contracts.").split(".", 1)[0]
 
 
@@ -61,10 +54,15 @@ def deadline_setting(contract_path: str) -> str:
     return f"{service_key(contract_path).upper()}_SERVICE_DEADLINE_SECONDS"
 
 
+def client_path(contract_path: str) -> str:
+    """The dotted path of the gRPC client class of a contract (see ``clients.py``)."""
+    return f"shop.platform.rpc.clients.{contract_path.replace('.', '__')}"
+
+
 def parse_service_url(url: str) -> ServiceAddress:
-    """``grpc://payments:50051`` -> its host, port and whether it uses TLS."""
+    """``grpc://host:50051`` -> its host, port and whether it uses TLS."""
     parts = urlsplit(url)
-    if parts.scheme not in ("grpc", "grpcs") or not parts.hostname:
+    if parts.scheme not in SCHEMES or not parts.hostname:
         raise BadServiceUrl(f"{url!r} is not grpc://host:port or grpcs://host:port")
     try:
         port = parts.port
@@ -76,23 +74,20 @@ def parse_service_url(url: str) -> ServiceAddress:
     return ServiceAddress(host, port, parts.scheme == "grpcs")
 
 
-def remote_bindings(environ: Mapping[str, str]) -> dict[str, str]:
-    """``SHOP_BINDINGS`` entries for the contracts whose service URL is set."""
-    return {
-        contract: client
-        for contract, client in REMOTE_CLIENTS.items()
-        if environ.get(url_setting(contract))
-    }
+def remote_binding(contract_path: str, environ: Mapping[str, str]) -> str | None:
+    """The gRPC client binding of a contract whose ``<APP>_SERVICE_URL`` is set."""
+    url = environ.get(url_setting(contract_path), "")
+    return client_path(contract_path) if urlsplit(url).scheme in SCHEMES else None
 
 
-def rpc_settings(environ: Mapping[str, str]) -> dict[str, Any]:
-    """The remote-call settings read from the environment, for ``shop/settings.py``."""
+def rpc_settings(environ: Mapping[str, str], contracts: Mapping[str, float]) -> dict[str, Any]:
+    """The remote-call settings from the environment; ``contracts`` maps each contract's
+    dotted path to its default deadline in seconds."""
     values: dict[str, Any] = {}
-    for contract in REMOTE_CLIENTS:
-        key = service_key(contract)
+    for contract, default_deadline in contracts.items():
         values[url_setting(contract)] = environ.get(url_setting(contract), "")
         values[deadline_setting(contract)] = float(
-            environ.get(deadline_setting(contract), DEFAULT_DEADLINE_SECONDS[key])
+            environ.get(deadline_setting(contract), default_deadline)
         )
     values["RPC_RETRY_ATTEMPTS"] = int(environ.get("RPC_RETRY_ATTEMPTS", DEFAULT_RETRY_ATTEMPTS))
     values["RPC_CIRCUIT_FAILURES"] = int(

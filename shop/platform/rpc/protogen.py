@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import importlib
+import pkgutil
 import shutil
 import sys
 import tempfile
@@ -31,12 +33,20 @@ HEADER = (
 
 
 def contracts() -> list[type]:
-    """The published contract Protocols, one per domain module."""
-    from contracts.inventory import InventoryService
-    from contracts.orders import OrdersService
-    from contracts.payments import PaymentsService
+    """The published contract Protocols: those defined in the ``contracts`` modules."""
+    import contracts as package
 
-    return [InventoryService, OrdersService, PaymentsService]
+    found = []
+    for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and value.__module__ == module.__name__
+            and getattr(value, "_is_protocol", False)
+        ]
+    return found
 
 
 def render_proto(schema: ContractSchema) -> str:

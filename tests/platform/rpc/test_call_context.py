@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 from contracts.orders import Order, OrdersService
 from shop.platform.bindings import bound
 from shop.platform.rpc.client import forget_breakers
+from shop.platform.rpc.conf import client_path
 from shop.platform.rpc.server import start_server
 from shop.platform.telemetry.logging import current_request_id
 
@@ -46,7 +47,7 @@ def served_orders(settings, spans):
     settings.ORDERS_SERVICE_URL = f"grpc://127.0.0.1:{running.port}"
     settings.SHOP_BINDINGS = {
         **settings.SHOP_BINDINGS,
-        "contracts.orders.OrdersService": "shop.platform.rpc.clients.OrdersClient",
+        "contracts.orders.OrdersService": client_path("contracts.orders.OrdersService"),
     }
     forget_breakers()
     yield RECORDER

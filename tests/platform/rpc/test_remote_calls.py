@@ -11,8 +11,10 @@ from prometheus_client import REGISTRY
 
 from contracts.common import ServiceUnavailable
 from shop.platform.rpc.client import forget_breakers
-from shop.platform.rpc.clients import PaymentsClient
+from shop.platform.rpc.clients import client_class
 from shop.platform.rpc.conf import BadServiceUrl
+
+PaymentsClient = client_class("contracts.payments.PaymentsService")
 
 
 @pytest.fixture(autouse=True)
