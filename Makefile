@@ -4,7 +4,7 @@ PY := .venv/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test setup migrate lint format bench
+.PHONY: run test setup migrate lint format bench rehearse-extraction
 
 setup:
 	@scripts/bootstrap
@@ -33,8 +33,19 @@ test: setup lint
 	@scripts/services
 	@scripts/tools
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) .venv/bin/pytest $(PYTEST_ARGS)
+	@if [ -z "$(PYTEST_ARGS)" ]; then $(MAKE) --no-print-directory rehearse-extraction; fi
 
 # Load benchmarks over HTTP on PostgreSQL and Redis (figures and ratios; not tests).
 bench: setup
 	@scripts/services
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Extraction rehearsal (after the full suite): each app's tests pass in a process that
+# serves that app alone (SHOP_APPS), with only its own database; the other apps'
+# contracts are bound to the fakes its tests use.
+rehearse-extraction:
+	@for app in inventory orders payments; do \
+		echo "SHOP_APPS=$$app pytest tests/$$app"; \
+		SHOP_APPS=$$app DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+			.venv/bin/pytest tests/$$app || exit 1; \
+	done

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from shop.platform.bindings import binding_settings
 from shop.platform.databases import database_settings
+from shop.platform.domains import describe_apps, select_apps
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHOP_VAR_DIR", BASE_DIR / "var"))
@@ -55,10 +57,18 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "shop.platform",
     "shop.platform.events",
-    "shop.inventory",
-    "shop.orders",
-    "shop.payments",
 ]
+
+# The domain apps this code holds, by the name SHOP_APPS gives them. A process serves
+# (installs) only those SHOP_APPS names; the others' code is never imported there.
+DOMAIN_APPS = {
+    "inventory": "shop.inventory",
+    "orders": "shop.orders",
+    "payments": "shop.payments",
+}
+SHOP_APPS = select_apps(os.environ.get("SHOP_APPS"), available=DOMAIN_APPS)
+INSTALLED_APPS += [DOMAIN_APPS[name] for name in SHOP_APPS]
+served_apps = describe_apps(DOMAIN_APPS[name] for name in SHOP_APPS)
 
 MIDDLEWARE = [
     # First: every response, even one made by a later middleware, carries X-Request-ID.
@@ -93,9 +103,10 @@ TEMPLATES = [
     },
 ]
 
-# Databases: one alias per domain app (see shop/platform/databases.py).
+# Databases: one alias per served domain app (see shop/platform/databases.py).
 DATABASES = database_settings(
     os.environ,
+    app_aliases=[app.database_alias for app in served_apps],
     var_dir=VAR_DIR,
     pool_max_size=int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0")),
 )
@@ -162,13 +173,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# Each contract is bound to the dotted path of its implementation: the app's facade
-# today, an HTTP client of the same contract once the app runs as its own service.
-SHOP_BINDINGS = {
-    "contracts.inventory.InventoryService": "shop.inventory.facade.InventoryFacade",
-    "contracts.payments.PaymentsService": "shop.payments.facade.PaymentsFacade",
-    "contracts.orders.OrdersService": "shop.orders.facade.OrdersFacade",
-}
+# Each contract is bound to the dotted path of its implementation: a served app's
+# facade, or a client of the service at <APP>_SERVICE_URL for an app served elsewhere.
+SHOP_BINDINGS = binding_settings(served_apps, os.environ)
 
 # The split deployment (ARCHITECTURE.md §6): a contract whose <APP>_SERVICE_URL is set
 # is bound to its gRPC client; <APP>_SERVICE_DEADLINE_SECONDS and RPC_* tune the calls.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, cast
 
 from django.conf import settings
@@ -22,6 +22,29 @@ from django.utils.module_loading import import_string
 
 class BindingError(LookupError):
     """A contract has no usable implementation bound to it."""
+
+
+def binding_settings(served: Iterable[Any], environ: Mapping[str, str]) -> dict[str, str]:
+    """``SHOP_BINDINGS`` for a process serving the domain apps ``served`` (their
+    ``DomainAppConfig``): each served contract bound to its facade, and each contract
+    they use that is served elsewhere bound by ``remote_binding``."""
+    served = list(served)
+    bindings = {config.contract: config.facade for config in served if config.contract}
+    for config in served:
+        for contract in config.uses:
+            if contract not in bindings:
+                remote = remote_binding(contract, environ)
+                if remote is not None:
+                    bindings[contract] = remote
+    return bindings
+
+
+def remote_binding(contract: str, environ: Mapping[str, str]) -> str | None:
+    """The binding of ``contract`` when its app is not served here: a client of the
+    service at ``<APP>_SERVICE_URL`` (see ``service_url_variable``), or ``None`` when
+    the variable is unset (the system check shop.E005 then names the contract)."""
+    # The remote clients (gRPC) plug in here, keyed by the URL's scheme.
+    return None
 
 
 def contract_path(contract: type) -> str:

@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 
 from shop.platform.bindings import protocol_methods, resolve_target
 from shop.platform.databases import AppDatabaseRouter
+from shop.platform.domains import installed_domain_apps, service_url_variable
 
 
 @checks.register("shop")
@@ -60,6 +61,29 @@ def check_bindings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     )
                 )
     return errors
+
+
+@checks.register("shop")
+def check_used_contracts_are_bound(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """Every contract a served app uses is bound: served here, or reached at its
+    ``<APP>_SERVICE_URL``."""
+    bindings = getattr(settings, "SHOP_BINDINGS", {})
+    return [
+        checks.Error(
+            f"{app.label} uses {contract}, which no app of this process serves "
+            f"and no {service_url_variable(contract)} reaches.",
+            hint=(
+                f"Set {service_url_variable(contract)}=grpc://host:port, or add its app "
+                "to SHOP_APPS."
+            ),
+            id="shop.E005",
+        )
+        for app in installed_domain_apps()
+        for contract in app.uses
+        if contract not in bindings
+    ]
 
 
 def cross_app_relations(models: list[type[Model]]) -> list[str]:

@@ -1,6 +1,7 @@
 """Per-app databases: the aliases, their configuration from URLs, and the router.
 
-Each domain app owns one database alias named after its app label. Django's own
+Each domain app owns one database alias (its ``DomainAppConfig.database_alias``,
+its label); only the apps a process serves have one. Django's own
 tables (auth, admin, sessions, tokens) stay on ``default``. The platform's event
 tables (outbox, inbox) exist in every app database, because each app publishes and
 consumes through its own.
@@ -8,7 +9,7 @@ consumes through its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -16,26 +17,29 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from django.db.models import Model
 
-APP_ALIASES: tuple[str, ...] = ("inventory", "orders", "payments")
-"""Database alias of each domain app; the alias is the app's label."""
+from shop.platform.domains import app_database_aliases, domain_app_of_label
 
 PLATFORM_SHARED_LABELS: frozenset[str] = frozenset({"events"})
 """Platform apps whose tables are created in every app database."""
 
 
 def database_settings(
-    environ: Mapping[str, str], *, var_dir: Path, pool_max_size: int = 0
+    environ: Mapping[str, str],
+    *,
+    app_aliases: Iterable[str],
+    var_dir: Path,
+    pool_max_size: int = 0,
 ) -> dict[str, dict[str, Any]]:
-    """DATABASES for ``default`` and every app alias, from the environment.
+    """DATABASES for ``default`` and each alias of ``app_aliases``, from the environment.
 
     ``DATABASE_URL`` configures ``default`` (SQLite under ``var_dir`` when unset).
     ``<APP>_DATABASE_URL`` configures an app alias; when unset it is derived from
     ``DATABASE_URL``: the same server with the database name suffixed by the app
-    name, or a SQLite file of its own.
+    name, or a SQLite file of its own. Apps served elsewhere need no URL.
     """
     default_url = environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'shop.sqlite3'}"
     urls = {"default": default_url}
-    for alias in APP_ALIASES:
+    for alias in app_aliases:
         urls[alias] = environ.get(f"{alias.upper()}_DATABASE_URL") or derive_app_url(
             default_url, alias
         )
@@ -90,8 +94,9 @@ class AppDatabaseRouter:
 
     def _alias_for(self, model: type[Model]) -> str | None:
         label = model._meta.app_label
-        if label in APP_ALIASES:
-            return label
+        app = domain_app_of_label(label)
+        if app is not None:
+            return app.database_alias
         if label in PLATFORM_SHARED_LABELS:
             return None
         return "default"
@@ -109,8 +114,9 @@ class AppDatabaseRouter:
         return alias1 == alias2
 
     def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
-        if app_label in APP_ALIASES:
-            return db == app_label
+        app = domain_app_of_label(app_label)
+        if app is not None:
+            return db == app.database_alias
         if app_label in PLATFORM_SHARED_LABELS:
-            return db in APP_ALIASES
+            return db in app_database_aliases()
         return db == "default"

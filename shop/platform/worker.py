@@ -20,7 +20,7 @@ from django.apps import apps
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from shop.platform.databases import APP_ALIASES
+from shop.platform.domains import app_database_aliases, domain_app_of_label
 from shop.platform.events.delivery import DeliveryCounts, deliver_batch, stream_pending_batch
 from shop.platform.events.models import JobLease
 from shop.platform.schedule import PeriodicJob, periodic_jobs
@@ -59,12 +59,13 @@ def job_alias(job: PeriodicJob) -> str:
     if label is None:
         app_config = apps.get_containing_app_config(job.run.__module__)
         label = app_config.label if app_config is not None else None
-    if label not in APP_ALIASES:
+    app = domain_app_of_label(label) if label is not None else None
+    if app is None:
         raise LookupError(
             f"periodic job {job.name!r} belongs to no app database; "
             "declare it in an app's jobs.py or pass app= to periodic_job"
         )
-    return label
+    return app.database_alias
 
 
 class Worker:
@@ -74,11 +75,11 @@ class Worker:
         self,
         *,
         batch_size: int = 100,
-        aliases: Sequence[str] = APP_ALIASES,
+        aliases: Sequence[str] | None = None,
         jobs: Sequence[PeriodicJob] | None = None,
     ) -> None:
         self.batch_size = batch_size
-        self.aliases = tuple(aliases)
+        self.aliases = app_database_aliases() if aliases is None else tuple(aliases)
         self.jobs = [(job, job_alias(job)) for job in (periodic_jobs() if jobs is None else jobs)]
         self.identity = f"{socket.gethostname()}:{os.getpid()}"
         # A lease seen in the future needs no query until then.

@@ -6,9 +6,9 @@ from django.db import models, router
 from django.test.utils import isolate_apps
 
 from shop.platform.checks import check_no_relation_crosses_apps, cross_app_relations
-from shop.platform.databases import APP_ALIASES
+from shop.platform.domains import app_database_aliases
 
-DOMAIN_APPS = set(APP_ALIASES)
+DOMAIN_APPS = set(app_database_aliases())
 
 
 def test_no_model_relation_crosses_apps():

@@ -153,7 +153,7 @@ def test_an_apps_outbox_lists_its_messages(staff_page: Page, catalog):
     names = set(OutboxMessage.objects.using("orders").values_list("name", flat=True))
     assert names
 
-    staff_page.goto("/admin/events/ordersoutboxmessage/")
+    staff_page.goto("/admin/events/outboxmessage/?database=orders")
     results = staff_page.locator("#result_list tbody")
     for name in names:
         expect(results.locator("td.field-name").filter(has_text=name).first).to_be_visible()

@@ -1,16 +1,65 @@
-"""The outbox of each app database in the admin: find parked messages, re-drive them."""
+"""The outbox of each app database in the admin: find parked messages, re-drive them.
+
+One admin serves every app database's outbox; the ``database`` filter chooses which
+(the apps served by this process, first by default).
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+from urllib.parse import parse_qs
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from shop.platform.admin import ReadOnlyAdmin
+from shop.platform.domains import app_database_aliases
 from shop.platform.events.delivery import redrive
-from shop.platform.events.models import OUTBOX_PROXIES, OutboxMessage
+from shop.platform.events.models import OutboxMessage
+
+DATABASE_PARAMETER = "database"
+
+
+def outbox_database(request: HttpRequest) -> str:
+    """The app database whose outbox ``request`` looks at (the first one by default).
+
+    The changelist names it in its query; a page reached from it (a message, an
+    action's confirmation) carries it in ``_changelist_filters``.
+    """
+    aliases = app_database_aliases()
+    requested = request.GET.get(DATABASE_PARAMETER)
+    if requested is None:
+        preserved = parse_qs(request.GET.get("_changelist_filters", ""))
+        requested = preserved.get(DATABASE_PARAMETER, [None])[0]
+    return requested if requested in aliases else aliases[0]
+
+
+class DatabaseFilter(admin.SimpleListFilter):
+    """Which app database's outbox the list shows: exactly one at a time."""
+
+    title = "app database"
+    parameter_name = DATABASE_PARAMETER
+
+    def __init__(self, request: HttpRequest, *args: Any) -> None:
+        super().__init__(request, *args)
+        self.current = outbox_database(request)
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(alias, f"{alias} outbox") for alias in app_database_aliases()]
+
+    def choices(self, changelist: Any) -> Any:
+        for alias, title in self.lookup_choices:
+            yield {
+                "selected": alias == self.current,
+                "query_string": changelist.get_query_string({self.parameter_name: alias}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        # OutboxMessageAdmin.get_queryset already reads the chosen database.
+        return queryset
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -38,10 +87,10 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
+@admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    """Read-only view of one app database's outbox (``alias``)."""
+    """Read-only view of the outbox of one app database at a time."""
 
-    alias: str
     list_display = [
         "occurred_at",
         "name",
@@ -51,7 +100,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         "parked_at",
         "next_attempt_at",
     ]
-    list_filter = [StateFilter, "name"]
+    list_filter = [DatabaseFilter, StateFilter, "name"]
     search_fields = ["=event_id", "name"]
     ordering = ["-occurred_at"]
     date_hierarchy = "occurred_at"
@@ -59,7 +108,25 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).using(self.alias)
+        return super().get_queryset(request).using(outbox_database(request))
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> OutboxMessage | None:
+        # Event ids are unique across databases: a message is found wherever it is.
+        try:
+            event_id = uuid.UUID(object_id)
+        except ValueError:
+            return None
+        for alias in app_database_aliases():
+            message = OutboxMessage.objects.using(alias).filter(event_id=event_id).first()
+            if message is not None:
+                return message
+        return None
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        title = f"{outbox_database(request)} outbox"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def has_redrive_permission(self, request: HttpRequest) -> bool:
         opts = self.opts
@@ -67,18 +134,10 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Re-drive selected parked messages", permissions=["redrive"])
     def redrive_parked(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = redrive(self.alias, queryset.values_list("event_id", flat=True))
+        alias = queryset.db
+        count = redrive(alias, queryset.values_list("event_id", flat=True))
         self.message_user(
             request,
-            f"{count} parked message(s) of the {self.alias} outbox will be delivered again.",
+            f"{count} parked message(s) of the {alias} outbox will be delivered again.",
             messages.SUCCESS,
         )
-
-
-def _register_outbox_admins() -> None:
-    for alias, proxy in OUTBOX_PROXIES.items():
-        model_admin = type(f"{proxy.__name__}Admin", (OutboxMessageAdmin,), {"alias": alias})
-        admin.site.register(proxy, model_admin)
-
-
-_register_outbox_admins()

@@ -1,4 +1,4 @@
-"""System checks: every subscriber can keep an inbox, every outbox has an admin."""
+"""System checks: every subscriber can keep an inbox."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from typing import Any
 
 from django.core import checks
 
-from shop.platform.databases import APP_ALIASES
-from shop.platform.events.models import OUTBOX_PROXIES
+from shop.platform.domains import app_database_aliases
 from shop.platform.events.subscriptions import all_subscriptions
 
 
@@ -16,27 +15,14 @@ def check_subscribers_have_an_inbox(
     app_configs: Any = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     """A subscriber's app must own a database: its inbox and effects live there."""
+    aliases = app_database_aliases()
     return [
         checks.Error(
             f"subscriber {s.key} of {s.event_type.name} belongs to {s.app!r}, "
             "which has no database of its own.",
-            hint=f"Declare it in the handlers.py of one of {', '.join(APP_ALIASES)}.",
+            hint=f"Declare it in the handlers.py of one of {', '.join(aliases)}.",
             id="shop.E020",
         )
         for s in all_subscriptions()
-        if s.app not in APP_ALIASES
-    ]
-
-
-@checks.register("shop")
-def check_every_outbox_is_in_the_admin(
-    app_configs: Any = None, **kwargs: Any
-) -> list[checks.CheckMessage]:
-    return [
-        checks.Error(
-            f"the outbox of the {alias!r} database has no admin proxy.",
-            hint="Add a proxy of OutboxMessage to OUTBOX_PROXIES in events/models.py.",
-            id="shop.E021",
-        )
-        for alias in sorted(set(APP_ALIASES) - set(OUTBOX_PROXIES))
+        if s.app not in aliases
     ]

@@ -71,31 +71,3 @@ class JobLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} next at {self.next_run_at:%Y-%m-%d %H:%M:%S}"
-
-
-# The admin shows each app database's outbox under its own name; a proxy per alias
-# gives each its own changelist and permissions (the rows are read ``using`` it).
-class InventoryOutboxMessage(OutboxMessage):
-    class Meta:
-        proxy = True
-        verbose_name = "inventory outbox message"
-
-
-class OrdersOutboxMessage(OutboxMessage):
-    class Meta:
-        proxy = True
-        verbose_name = "orders outbox message"
-
-
-class PaymentsOutboxMessage(OutboxMessage):
-    class Meta:
-        proxy = True
-        verbose_name = "payments outbox message"
-
-
-OUTBOX_PROXIES: dict[str, type[OutboxMessage]] = {
-    "inventory": InventoryOutboxMessage,
-    "orders": OrdersOutboxMessage,
-    "payments": PaymentsOutboxMessage,
-}
-"""The admin's view of the outbox in each app database, by alias."""

@@ -9,7 +9,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from contracts.common import DomainEvent
-from shop.platform.databases import APP_ALIASES
+from shop.platform.domains import app_database_aliases
 from shop.platform.events.codec import decode, encode
 from shop.platform.events.models import OutboxMessage
 from shop.platform.events.tracing import current_traceparent, publish_span
@@ -36,8 +36,10 @@ def producer_of(event_type: type[DomainEvent] | DomainEvent) -> str:
                 "and names no producer"
             )
         producer = module.removeprefix("contracts.").split(".", 1)[0]
-    if producer not in APP_ALIASES:
-        raise TypeError(f"{event_type.__qualname__}: {producer!r} is not an app database")
+    if producer not in app_database_aliases():
+        raise TypeError(
+            f"{event_type.__qualname__}: {producer!r} is not an app database of this process"
+        )
     return producer
 
 

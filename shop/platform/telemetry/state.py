@@ -12,7 +12,7 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from shop.platform.databases import APP_ALIASES
+from shop.platform.domains import app_database_aliases
 from shop.platform.events.models import OutboxMessage
 from shop.platform.health import DATABASE_TIMEOUT_SECONDS, readiness
 
@@ -53,7 +53,7 @@ class PlatformStateCollector(Collector):
             labels=["app"],
         )
         now = timezone.now()
-        for alias in APP_ALIASES:
+        for alias in app_database_aliases():
             if not checks.get(f"database:{alias}"):
                 continue
             try:

@@ -17,7 +17,7 @@ from uuid import UUID
 from django.db import connections
 
 from contracts.common import DomainEvent
-from shop.platform.databases import APP_ALIASES
+from shop.platform.domains import app_database_aliases
 from shop.platform.events import subscriber
 
 EFFECTS_TABLE = "events_test_effect"
@@ -68,7 +68,7 @@ def subscribe_recorders() -> None:
 
 
 def create_effects_tables() -> None:
-    for alias in APP_ALIASES:
+    for alias in app_database_aliases():
         with connections[alias].cursor() as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {EFFECTS_TABLE} ("

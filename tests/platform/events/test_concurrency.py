@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.db import connections, transaction
 
-from shop.platform.databases import APP_ALIASES
+from shop.platform.domains import app_database_aliases
 from shop.platform.events import publish
 from shop.platform.events.models import InboxMessage, OutboxMessage
 from shop.platform.events.subscriptions import subscriptions_for
@@ -131,7 +131,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_no_effect(
     assert "delivered" in output
 
     assert_applied_exactly_once(parcels)
-    workers = {pid for alias in APP_ALIASES for _, pid in effects(alias)}
+    workers = {pid for alias in app_database_aliases() for _, pid in effects(alias)}
     assert workers == {worker.pid, restarted.pid}
 
 

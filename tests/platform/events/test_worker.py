@@ -105,7 +105,7 @@ def test_a_handler_that_always_fails_is_parked_then_applied_after_a_redrive(
 
     carrier["up"] = True
     response = admin_client.post(
-        "/admin/events/inventoryoutboxmessage/",
+        "/admin/events/outboxmessage/?database=inventory",
         {"action": "redrive_parked", "_selected_action": [str(event_id)]},
         follow=True,
     )

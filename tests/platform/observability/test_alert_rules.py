@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.metrics import MetricWrapperBase
 
-from shop.platform.databases import APP_ALIASES
+from shop.platform.domains import installed_domain_apps
 from shop.platform.telemetry import metrics
 from shop.platform.telemetry.state import PlatformStateCollector
 
@@ -55,7 +55,7 @@ def queried_metrics(text):
 
 @pytest.mark.django_db(databases="__all__")
 def test_rules_and_dashboard_only_query_metrics_the_shop_exports():
-    modules = [metrics, *(import_module(f"shop.{app}.counters") for app in APP_ALIASES)]
+    modules = [metrics, *(import_module(f"{app.name}.counters") for app in installed_domain_apps())]
     defined = [
         m for module in modules for m in vars(module).values() if isinstance(m, MetricWrapperBase)
     ]

@@ -9,8 +9,8 @@ from shop.platform.provisioning import ensure_databases
 
 class Command(BaseCommand):
     help = (
-        "Create missing PostgreSQL databases, then migrate every database alias "
-        "(default, inventory, orders, payments)."
+        "Create missing PostgreSQL databases, then migrate every database alias: default "
+        "and the database of each app this process serves (SHOP_APPS)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:

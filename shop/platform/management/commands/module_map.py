@@ -8,7 +8,10 @@ from shop.platform.modulemap import render_markdown
 
 
 class Command(BaseCommand):
-    help = "Write the module map (docs/modules.md) generated from the code."
+    help = (
+        "Write the module map (docs/modules.md) generated from the code. A process serving "
+        "some of the apps (SHOP_APPS) writes or checks their sections only."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -20,9 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, output: str, check: bool, **options: Any) -> None:
         path = Path(output)
-        rendered = render_markdown()
+        existing = path.read_text() if path.is_file() else ""
+        rendered = render_markdown(existing)
         if check:
-            if not path.is_file() or path.read_text() != rendered:
+            if not existing or existing != rendered:
                 raise CommandError(f"{path} is out of date: run `manage.py module_map`.")
             self.stdout.write(f"{path} is up to date.")
             return

@@ -7,7 +7,10 @@ from shop.platform.demo import demo_seeders
 
 
 class Command(ShopCommand):
-    help = "Idempotently load the demo catalog, demo users (printing their tokens) and orders."
+    help = (
+        "Idempotently load the demo data of each app this process serves (SHOP_APPS): "
+        "the catalog, the customers (printing their tokens), their first purchases."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         autodiscover_modules("demo")
