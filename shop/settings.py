@@ -177,23 +177,16 @@ SPECTACULAR_SETTINGS = {
 # facade, or a client of the service at <APP>_SERVICE_URL for an app served elsewhere.
 SHOP_BINDINGS = binding_settings(served_apps, os.environ)
 
-# The split deployment (ARCHITECTURE.md §6): a contract whose <APP>_SERVICE_URL is set
-# is bound to its gRPC client; <APP>_SERVICE_DEADLINE_SECONDS and RPC_* tune the calls.
-# Each contract's default deadline: payments waits on its provider, the rest on a database.
-from shop.platform.rpc.conf import remote_binding, rpc_settings  # noqa: E402
+# Remote calls (ARCHITECTURE.md §6): <APP>_SERVICE_DEADLINE_SECONDS and RPC_* tune the
+# gRPC clients that bind the contracts of apps served elsewhere. Default deadlines:
+# payments waits on its provider, the others answer from one database.
+from shop.platform.rpc.conf import rpc_settings  # noqa: E402
 
 SERVICE_DEADLINE_SECONDS = {
     "contracts.inventory.InventoryService": 2.0,
     "contracts.payments.PaymentsService": 12.0,
     "contracts.orders.OrdersService": 2.0,
 }
-SHOP_BINDINGS.update(
-    {
-        contract: client
-        for contract in SHOP_BINDINGS
-        if (client := remote_binding(contract, os.environ))
-    }
-)
 globals().update(rpc_settings(os.environ, SERVICE_DEADLINE_SECONDS))
 
 # Signs the payment provider's webhooks (HMAC-SHA256); production sets its own.

@@ -43,8 +43,10 @@ def remote_binding(contract: str, environ: Mapping[str, str]) -> str | None:
     """The binding of ``contract`` when its app is not served here: a client of the
     service at ``<APP>_SERVICE_URL`` (see ``service_url_variable``), or ``None`` when
     the variable is unset (the system check shop.E005 then names the contract)."""
-    # The remote clients (gRPC) plug in here, keyed by the URL's scheme.
-    return None
+    # Imported here: settings call this before Django is set up; the module is light.
+    from shop.platform.rpc.conf import remote_binding as grpc_binding
+
+    return grpc_binding(contract, environ)
 
 
 def contract_path(contract: type) -> str:
