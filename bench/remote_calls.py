@@ -6,10 +6,12 @@ Measures, one caller at a time, the latency of ``inventory.get_products`` (a rea
 ``inventory.reserve`` (a write) through the in-process facade, the gRPC client against
 a ``serve_grpc`` process, and a minimal HTTP/JSON server of the same facade (stdlib
 ``http.server``, keep-alive, the events' JSON codec): p50 and p99 per binding. With
-``--placement-seconds S``, also runs ``bench.run`` twice, as the monolith and with
-inventory and payments bound over gRPC to a ``serve_grpc`` process, and prints the
-placement throughput of each. Uses its own databases (``bench_rpc*``; override with
-``BENCH_DATABASE_URL``) on PostgreSQL and Redis (``BENCH_REDIS_URL``).
+``--placement-seconds S``, also drives ``POST /api/v1/orders/`` for S seconds against
+the monolith (granian, every app) and against the split (granian with
+``SHOP_APPS=orders``, inventory and payments each in a ``serve_grpc`` process of
+their own), and prints the throughput and latency of each. Uses its own databases
+(``bench_rpc*``; override with ``BENCH_DATABASE_URL``) on PostgreSQL and Redis
+(``BENCH_REDIS_URL``).
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ import argparse
 import http.client
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +71,9 @@ class JsonHandler(BaseHTTPRequestHandler):
     """POST /<contract key>/<method> with the keyword arguments as JSON."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes: without this, Nagle's algorithm and the
+    # client's delayed ACK add 40 ms to every answer, which would not be HTTP's fault.
+    disable_nagle_algorithm = True
     services: dict[str, Any] = {}
     argument_types: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -188,7 +193,7 @@ def latency(calls: int) -> None:
     from contracts.common import Money
     from contracts.inventory import InventoryService, StockLine
     from shop.platform.bindings import bound
-    from shop.platform.rpc.clients import InventoryClient
+    from shop.platform.rpc.clients import client_class
 
     facade = bound(InventoryService)
     skus = [f"RPC-{uuid.uuid4().hex[:8].upper()}" for _ in range(2)]
@@ -199,7 +204,9 @@ def latency(calls: int) -> None:
     try:
         bindings = {
             "in-process": facade,
-            "gRPC": InventoryClient(url=f"grpc://127.0.0.1:{grpc_port}"),
+            "gRPC": client_class("contracts.inventory.InventoryService")(
+                url=f"grpc://127.0.0.1:{grpc_port}"
+            ),
             "HTTP/JSON": JsonInventoryClient(json_port),
         }
         lines = [StockLine(skus[0], 1), StockLine(skus[1], 2)]
@@ -221,55 +228,99 @@ def latency(calls: int) -> None:
             server.wait(timeout=30)
 
 
-def placement(seconds: float) -> None:
-    """``bench.run``'s place_order as the monolith, then with two apps over gRPC."""
-    bench_env = {
-        **os.environ,
-        "BENCH_DATABASE_URL": os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench"
-        ),
-    }
-    server_env = {
-        **environment(),
-        "DATABASE_URL": bench_env["BENCH_DATABASE_URL"],
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
-        "DATABASE_POOL_MAX_SIZE": "6",
-    }
-    rates = {}
-    for name in ("monolith", "split"):
-        extra: dict[str, str] = {}
-        grpc_server = None
-        if name == "split":
-            grpc_server, port = start_grpc_server(server_env)
-            extra = {
-                "INVENTORY_SERVICE_URL": f"grpc://127.0.0.1:{port}",
-                "PAYMENTS_SERVICE_URL": f"grpc://127.0.0.1:{port}",
-            }
+def start_granian(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).with_name("granian")),
+            *("--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)),
+            *("--workers", "2", "--blocking-threads", "4", "--no-log"),
+            "shop.wsgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(200):
         try:
-            completed = subprocess.run(
-                [PYTHON, "-m", "bench.run", "--seconds", str(seconds)],
-                cwd=ROOT,
-                env={**bench_env, **extra},
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-        finally:
-            if grpc_server is not None:
-                grpc_server.terminate()
-                grpc_server.wait(timeout=30)
-        for line in completed.stdout.splitlines():
-            if line.startswith("{") and '"place_order"' in line:
-                rates[name] = json.loads(line)
-                print(json.dumps({"deployment": name, **rates[name]}), file=sys.stderr)
-    print(f"\n{'placement':<12}{'req/s':>9}")
-    for name, figures in rates.items():
-        rate = (
-            figures.get("rate")
-            or figures.get("req_per_s")
-            or next((v for k, v in figures.items() if re.search("rate|per_s", k)), 0)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("bench: granian did not start")
+
+
+def placement(seconds: float, clients: int) -> None:
+    """``POST /api/v1/orders/`` as one process with every app, then as three processes
+    (orders behind granian, inventory and payments each behind ``serve_grpc``)."""
+    from bench.load import json_body, run
+
+    env = {
+        **environment(),
+        "SHOP_ENV": "production",
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_POOL_MAX_SIZE": "6",
+        "ORDER_PLACEMENT_RATE": "1000000/min",
+    }
+    port = int(os.environ.get("BENCH_PORT", "8766"))
+    tokens = [
+        subprocess.run(
+            [PYTHON, "manage.py", "create_customer", f"bench-rpc-{i}"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         )
-        print(f"{name:<12}{rate:>9}")
+        .stdout.strip()
+        .splitlines()[-1]
+        for i in range(clients)
+    ]
+    from contracts.common import Money
+    from contracts.inventory import InventoryService
+    from shop.platform.bindings import bound
+
+    skus = [f"RPC-{uuid.uuid4().hex[:8].upper()}" for _ in range(4)]
+    for sku in skus:
+        bound(InventoryService).create_product(
+            sku=sku, name=sku, price=Money(999, "EUR"), stock=10_000_000
+        )
+
+    def place(client: int, n: int) -> tuple[str, str, dict[str, str], bytes]:
+        headers = {
+            "Authorization": f"Token {tokens[client]}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": uuid.uuid4().hex,
+        }
+        lines = [{"sku": skus[n % 4], "quantity": 1}, {"sku": skus[(n + 1) % 4], "quantity": 2}]
+        body = {"lines": lines, "payment_method": "pm_card_visa"}
+        return "POST", "/api/v1/orders/", headers, json_body(body)
+
+    print(f"\n{'placement':<10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}  statuses")
+    for deployment in ("monolith", "split"):
+        processes: list[subprocess.Popen[Any]] = []
+        web_env = env
+        try:
+            if deployment == "split":
+                urls = {}
+                for app in ("inventory", "payments"):
+                    server, grpc_port = start_grpc_server({**env, "SHOP_APPS": app})
+                    processes.append(server)
+                    urls[f"{app.upper()}_SERVICE_URL"] = f"grpc://127.0.0.1:{grpc_port}"
+                web_env = {**env, "SHOP_APPS": "orders", **urls}
+            processes.append(start_granian(web_env, port))
+            result = run(deployment, "127.0.0.1", port, place, clients=clients, seconds=seconds)
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=30)
+        figures = result.summary()
+        print(json.dumps({"deployment": deployment, **figures}), file=sys.stderr)
+        print(
+            f"{deployment:<10}{figures['req_per_s']:>8}{figures['p50_ms']:>9}"
+            f"{figures['p95_ms']:>9}  {figures['statuses']}"
+        )
 
 
 def main() -> None:
@@ -281,6 +332,7 @@ def main() -> None:
         default=0,
         help="also compare placement throughput, monolith vs split, for S seconds each",
     )
+    parser.add_argument("--clients", type=int, default=8, help="placement's concurrent clients")
     parser.add_argument("--serve-json", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve_json:
@@ -288,7 +340,7 @@ def main() -> None:
         return
     latency(options.calls)
     if options.placement_seconds:
-        placement(options.placement_seconds)
+        placement(options.placement_seconds, options.clients)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``manage.py serve_grpc`` in a process of its own, on the test databases."""
+"""Shop processes of the tests' own: ``serve_grpc`` and a web server, on the test databases."""
 
 from __future__ import annotations
 
@@ -6,50 +6,65 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from django.db import connections
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_SECONDS = 60
+START_TIMEOUT_SECONDS = 90
 
 
-def test_database_environment() -> dict[str, str]:
-    """The ``*DATABASE_URL`` variables naming this test session's databases."""
+def test_database_environment(aliases: Iterable[str] | None = None) -> dict[str, str]:
+    """The ``*DATABASE_URL`` variables naming this session's test databases (``default``
+    and, when ``aliases`` is given, only those app databases)."""
     env = {}
     for alias in connections:
+        if aliases is not None and alias != "default" and alias not in aliases:
+            continue
         db = connections[alias].settings_dict
         url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
         env["DATABASE_URL" if alias == "default" else f"{alias.upper()}_DATABASE_URL"] = url
     return env
 
 
-class GrpcServerProcess:
-    """A ``serve_grpc`` process on a free port; ``url`` is what a client binds to."""
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    def __init__(self, *, simulator: dict[str, Any] | None = None, **env: str) -> None:
+
+class ShopProcess:
+    """A process of the shop's code; ``apps`` (``SHOP_APPS``) limits what it serves and
+    which databases it is told about."""
+
+    def __init__(
+        self, *, apps: str | None = None, simulator: dict[str, Any] | None = None, **env: str
+    ) -> None:
+        base = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
+        served = None if apps is None else [app.strip() for app in apps.split(",")]
         self.env = {
-            **os.environ,
-            **test_database_environment(),
+            **base,
+            **test_database_environment(served),
             "DJANGO_SETTINGS_MODULE": "tests.contracts.server_settings",
             "TEST_PAYMENTS_SIMULATOR": json.dumps(simulator or {}),
+            **({"SHOP_APPS": apps} if apps else {}),
             **env,
         }
         self.process: subprocess.Popen[str] | None = None
         self.port = 0
         self.output: list[str] = []
 
-    @property
-    def url(self) -> str:
-        return f"grpc://127.0.0.1:{self.port}"
-
-    def start(self, port: int = 0) -> GrpcServerProcess:
+    def _spawn(self, *args: str) -> queue.Queue[str | None]:
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve_grpc", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, *args],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -58,6 +73,44 @@ class GrpcServerProcess:
         )
         lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, args=(lines,), daemon=True).start()
+        return lines
+
+    def _read(self, lines: queue.Queue[str | None]) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+            lines.put(line)
+        lines.put(None)
+
+    def stop(self, timeout: float = 30, signum: int = signal.SIGTERM) -> int:
+        """Ask it to stop (SIGTERM, as an orchestrator does); its exit code."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies without a word."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+
+class GrpcServerProcess(ShopProcess):
+    """``manage.py serve_grpc`` on a free port; ``url`` is what a client binds to."""
+
+    @property
+    def url(self) -> str:
+        return f"grpc://127.0.0.1:{self.port}"
+
+    def start(self, port: int = 0) -> GrpcServerProcess:
+        lines = self._spawn(
+            "manage.py", "serve_grpc", "--host", "127.0.0.1", "--port", str(port), "--grace", "2"
+        )
         while True:
             try:
                 line = lines.get(timeout=START_TIMEOUT_SECONDS)
@@ -70,26 +123,26 @@ class GrpcServerProcess:
                 self.port = int(line.rsplit(":", 1)[1])
                 return self
 
-    def _read(self, lines: queue.Queue[str | None]) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
-            self.output.append(line)
-            lines.put(line)
-        lines.put(None)
 
-    def stop(self, timeout: float = 30) -> int:
-        """SIGTERM, as an orchestrator stops it; the exit code."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise
+class WebServerProcess(ShopProcess):
+    """``manage.py runserver`` (no reloader) on a free port, answering ``/healthz``."""
 
-    def kill(self) -> None:
-        """SIGKILL: the process dies without a word."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> WebServerProcess:
+        self.port = free_port()
+        self._spawn("manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}")
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError("runserver exited:\n" + "".join(self.output))
+            try:
+                urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.2)
+        self.kill()
+        raise RuntimeError("runserver did not answer:\n" + "".join(self.output))
