@@ -15,16 +15,21 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, cast
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
+
+from shop.platform.domains import DomainAppConfig, service_url_variable
 
 
 class BindingError(LookupError):
     """A contract has no usable implementation bound to it."""
 
 
-def binding_settings(served: Iterable[Any], environ: Mapping[str, str]) -> dict[str, str]:
+def binding_settings(
+    served: Iterable[DomainAppConfig], environ: Mapping[str, str]
+) -> dict[str, str]:
     """``SHOP_BINDINGS`` for a process serving the domain apps ``served`` (their
     ``DomainAppConfig``): each served contract bound to its facade, and each contract
     they use that is served elsewhere bound by ``remote_binding``."""
@@ -43,10 +48,18 @@ def remote_binding(contract: str, environ: Mapping[str, str]) -> str | None:
     """The binding of ``contract`` when its app is not served here: a client of the
     service at ``<APP>_SERVICE_URL`` (see ``service_url_variable``), or ``None`` when
     the variable is unset (the system check shop.E005 then names the contract)."""
+    variable = service_url_variable(contract)
+    url = environ.get(variable, "").strip()
+    if not url:
+        return None
+    # The remote clients plug in here, chosen by the URL's scheme (grpc://, grpcs://).
     # Imported here: settings call this before Django is set up; the module is light.
     from shop.platform.rpc.conf import remote_binding as grpc_binding
 
-    return grpc_binding(contract, environ)
+    client = grpc_binding(contract, {variable: url})
+    if client is None:
+        raise ImproperlyConfigured(f"{variable}={url}: no client of {contract} for this scheme.")
+    return client
 
 
 def contract_path(contract: type) -> str:

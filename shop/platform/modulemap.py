@@ -13,6 +13,7 @@ import inspect
 import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from django.apps import apps
 from django.utils.module_loading import import_string
@@ -34,7 +35,7 @@ class ModuleCanvas:
     handles: list[str] = field(default_factory=list)
 
 
-def contract_modules() -> dict[str, object]:
+def contract_modules() -> dict[str, ModuleType]:
     return {
         info.name: importlib.import_module(f"contracts.{info.name}")
         for info in pkgutil.iter_modules(contracts.__path__)
