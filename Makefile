@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+TEST_EVENTS_BROKER ?= kafka://127.0.0.1:9092
 
 .PHONY: run test setup migrate lint format bench rehearse-extraction
 
@@ -30,9 +31,10 @@ format: setup
 # promtool and Chromium, installed when missing, for the alerting rules' and the
 # admin's browser tests.
 test: setup lint
-	@scripts/services
+	@TEST_EVENTS_BROKER=$(TEST_EVENTS_BROKER) scripts/services
 	@scripts/tools
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) .venv/bin/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  TEST_EVENTS_BROKER=$(TEST_EVENTS_BROKER) .venv/bin/pytest $(PYTEST_ARGS)
 	@if [ -z "$(PYTEST_ARGS)" ]; then $(MAKE) --no-print-directory rehearse-extraction; fi
 
 # Load benchmarks over HTTP on PostgreSQL and Redis (figures and ratios; not tests).

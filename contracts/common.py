@@ -49,10 +49,13 @@ class DomainEvent:
 
     Subclasses are frozen dataclasses named in the past tense; ``name`` is stable
     across versions and ``version`` grows when the payload changes incompatibly.
+    ``key_field`` names the field holding the aggregate's id (the order's, the SKU):
+    events of one aggregate keep their order on the broker.
     """
 
     name: ClassVar[str]
     version: ClassVar[int] = 1
+    key_field: ClassVar[str] = "order_id"
 
 
 class ServiceUnavailable(Exception):

@@ -108,6 +108,7 @@ class StockCommitted(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class StockLow(DomainEvent):
     name: ClassVar[str] = "inventory.stock_low"
+    key_field: ClassVar[str] = "sku"
     sku: str
     available: int
     threshold: int

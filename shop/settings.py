@@ -199,6 +199,23 @@ SHOP_EVENTS_DELIVER_ON_COMMIT = env_bool("SHOP_EVENTS_DELIVER_ON_COMMIT", SHOP_E
 SHOP_EVENTS_MAX_ATTEMPTS = int(os.environ.get("SHOP_EVENTS_MAX_ATTEMPTS", "8"))
 # Delivered events are appended to Redis Streams trimmed to about this many entries.
 SHOP_EVENTS_STREAM_MAXLEN = int(os.environ.get("SHOP_EVENTS_STREAM_MAXLEN", "100000"))
+# A process delivering a message holds it this long; then another may (it died).
+SHOP_EVENTS_CLAIM_SECONDS = float(os.environ.get("SHOP_EVENTS_CLAIM_SECONDS", "60"))
+# Events between processes: kafka://host:port[,host:port] or redis://…; unset: none,
+# the worker delivers in-process (see docs/events.md).
+EVENTS_BROKER = os.environ.get("EVENTS_BROKER", "")
+# Topics are <prefix>.events.<producer>, consumer groups <prefix>.<app>.
+SHOP_EVENTS_TOPIC_PREFIX = os.environ.get("SHOP_EVENTS_TOPIC_PREFIX", "shop")
+# The relay counts a message the broker has not acknowledged after this long as failed.
+SHOP_EVENTS_PUBLISH_TIMEOUT_SECONDS = float(
+    os.environ.get("SHOP_EVENTS_PUBLISH_TIMEOUT_SECONDS", "10")
+)
+# Attempts at an event received from the broker before it is parked (subscriber's database).
+SHOP_EVENTS_CONSUMER_ATTEMPTS = int(os.environ.get("SHOP_EVENTS_CONSUMER_ATTEMPTS", "5"))
+# A consumer silent this long leaves its group; a joining one waits about as long.
+SHOP_EVENTS_CONSUMER_SESSION_SECONDS = float(
+    os.environ.get("SHOP_EVENTS_CONSUMER_SESSION_SECONDS", "6")
+)
 
 # One JSON object per line on stderr, with the request id and the trace and span ids.
 # The apps' tuning knobs; their defaults live in each app's conf.py.

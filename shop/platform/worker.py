@@ -1,9 +1,12 @@
-"""The worker: delivers every app's outbox and runs the apps' periodic jobs.
+"""The worker: delivers every app's outbox and runs the apps' periodic jobs; with a
+broker (``EVENTS_BROKER``), also relays every outbox message to it and applies the
+events of producers served by other processes.
 
 Any number of workers may run at once. Outbox rows are shared out with
 ``SELECT … FOR UPDATE SKIP LOCKED``; each periodic job is claimed per interval by a
 conditional UPDATE of its lease row in the owning app's database, so one worker
-runs it per interval however many are running.
+runs it per interval however many are running. Consumers of one app share its
+topics' partitions as one consumer group.
 """
 
 from __future__ import annotations
@@ -21,8 +24,15 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from shop.platform.domains import app_database_aliases, domain_app_of_label
+from shop.platform.events.broker import Broker, BrokerUnavailable, configured_broker
+from shop.platform.events.consumers import (
+    AppConsumer,
+    ConsumeCounts,
+    remote_producers_by_app,
+)
 from shop.platform.events.delivery import DeliveryCounts, deliver_batch, stream_pending_batch
 from shop.platform.events.models import JobLease
+from shop.platform.events.relay import relay_batch
 from shop.platform.schedule import PeriodicJob, periodic_jobs
 
 logger = logging.getLogger(__name__)
@@ -35,10 +45,17 @@ class PassReport:
     deliveries: DeliveryCounts = field(default_factory=DeliveryCounts)
     jobs: dict[str, int] = field(default_factory=dict)
     failed_jobs: list[str] = field(default_factory=list)
+    relayed: int = 0
+    received: ConsumeCounts = field(default_factory=ConsumeCounts)
+
+    @property
+    def busy(self) -> bool:
+        """Whether it moved events (so the next pass should not wait)."""
+        return bool(self.deliveries.total or self.relayed or self.received.total)
 
     @property
     def idle(self) -> bool:
-        return self.deliveries.total == 0 and not self.jobs and not self.failed_jobs
+        return not self.busy and not self.jobs and not self.failed_jobs
 
     def summary(self) -> str:
         d = self.deliveries
@@ -46,6 +63,14 @@ class PassReport:
             f"delivered {d.delivered}, retried {d.retried}, parked {d.parked}, "
             f"re-streamed {d.streamed}"
         )
+        if self.relayed:
+            text += f"; relayed {self.relayed}"
+        if self.received.total:
+            r = self.received
+            text += (
+                f"; received: applied {r.applied}, repeated {r.repeated}, parked {r.parked}, "
+                f"re-driven {r.redriven}"
+            )
         ran = [f"{name} ({handled})" for name, handled in self.jobs.items()]
         ran += [f"{name} (failed)" for name in self.failed_jobs]
         if ran:
@@ -77,10 +102,23 @@ class Worker:
         batch_size: int = 100,
         aliases: Sequence[str] | None = None,
         jobs: Sequence[PeriodicJob] | None = None,
+        broker: Broker | None = None,
+        receive_timeout: float = 0.2,
     ) -> None:
         self.batch_size = batch_size
+        # The outboxes of the apps installed here (all of them in the monolith).
         self.aliases = app_database_aliases() if aliases is None else tuple(aliases)
         self.jobs = [(job, job_alias(job)) for job in (periodic_jobs() if jobs is None else jobs)]
+        self.broker = broker if broker is not None else configured_broker()
+        self.receive_timeout = receive_timeout
+        self.consumers = (
+            [
+                AppConsumer(self.broker, app=app, producers=producers)
+                for app, producers in sorted(remote_producers_by_app().items())
+            ]
+            if self.broker is not None
+            else []
+        )
         self.identity = f"{socket.gethostname()}:{os.getpid()}"
         # A lease seen in the future needs no query until then.
         self._not_before: dict[str, datetime] = {}
@@ -88,6 +126,7 @@ class Worker:
     def run_pass(self) -> PassReport:
         """Deliver one batch from each outbox, retry failed stream appends, run due jobs."""
         report = PassReport()
+        broker_answers = self.broker is not None
         for alias in self.aliases:
             try:
                 report.deliveries += deliver_batch(alias, batch_size=self.batch_size)
@@ -97,6 +136,20 @@ class Worker:
             except DatabaseError:
                 # One app database being away must not stop the others' events.
                 logger.exception("cannot deliver the %s outbox", alias)
+            if self.broker is not None and broker_answers:
+                try:
+                    report.relayed += relay_batch(alias, self.broker, batch_size=self.batch_size)
+                except BrokerUnavailable:
+                    broker_answers = False  # One wait per pass for a broker that is away.
+                except DatabaseError:
+                    logger.exception("cannot relay the %s outbox", alias)
+        for consumer in self.consumers:
+            try:
+                report.received += consumer.run_once(
+                    max_messages=self.batch_size, timeout=self.receive_timeout
+                )
+            except DatabaseError:
+                logger.exception("cannot apply the events received by %s", consumer.group)
         for job, alias in self.jobs:
             self._run_if_due(job, alias, report)
         return report
@@ -116,8 +169,13 @@ class Worker:
             close_old_connections()
             report = self.run_pass()
             on_pass(report)
-            if report.deliveries.total == 0:
+            if not report.busy:
                 stop.wait(poll_interval)
+
+    def close(self) -> None:
+        """Leave the consumer groups (their partitions go to the other workers at once)."""
+        for consumer in self.consumers:
+            consumer.close()
 
     def _run_if_due(self, job: PeriodicJob, alias: str, report: PassReport) -> None:
         now = timezone.now()

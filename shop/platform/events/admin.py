@@ -16,8 +16,9 @@ from django.http import HttpRequest
 
 from shop.platform.admin import ReadOnlyAdmin
 from shop.platform.domains import app_database_aliases
+from shop.platform.events import consumers
 from shop.platform.events.delivery import redrive
-from shop.platform.events.models import OutboxMessage
+from shop.platform.events.models import OutboxMessage, ParkedConsumerMessage
 
 DATABASE_PARAMETER = "database"
 
@@ -71,7 +72,7 @@ class StateFilter(admin.SimpleListFilter):
             ("pending", "Pending"),
             ("delivered", "Delivered"),
             ("parked", "Parked"),
-            ("stream_pending", "Not yet on the stream"),
+            ("stream_pending", "Not yet on the stream or broker"),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -139,5 +140,74 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         self.message_user(
             request,
             f"{count} parked message(s) of the {alias} outbox will be delivered again.",
+            messages.SUCCESS,
+        )
+
+
+class ParkedDatabaseFilter(admin.SimpleListFilter):
+    """Which app database's parked messages to list (each app parks in its own)."""
+
+    title = "database"
+    parameter_name = "database"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(alias, alias) for alias in app_database_aliases()]
+
+    def value(self) -> str | None:
+        chosen = super().value()
+        aliases = app_database_aliases()
+        return chosen if chosen in aliases else next(iter(aliases), None)
+
+    def choices(self, changelist: Any) -> Any:
+        # Always one database: no "All" choice.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        alias = self.value()
+        return queryset.using(alias) if alias else queryset.none()
+
+
+@admin.register(ParkedConsumerMessage)
+class ParkedConsumerMessageAdmin(ReadOnlyAdmin):
+    """Events received from the broker that a subscriber kept failing on, per app database."""
+
+    list_display = [
+        "parked_at",
+        "name",
+        "event_id",
+        "group",
+        "topic",
+        "partition",
+        "offset",
+        "attempts",
+        "last_error",
+        "applied_at",
+    ]
+    list_display_links = None
+    list_filter = [ParkedDatabaseFilter, "name"]
+    search_fields = ["=event_id", "name"]
+    ordering = ["-id"]
+    actions = ["redrive_parked"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        aliases = app_database_aliases()
+        queryset = super().get_queryset(request)
+        return queryset.using(aliases[0]) if aliases else queryset.none()
+
+    def has_redrive_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("events.change_parkedconsumermessage")
+
+    @admin.action(description="Re-drive selected parked messages", permissions=["redrive"])
+    def redrive_parked(self, request: HttpRequest, queryset: QuerySet) -> None:
+        alias = queryset.db
+        count = consumers.redrive_parked(alias, queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            f"{count} parked message(s) of the {alias} database will be applied again.",
             messages.SUCCESS,
         )

@@ -10,4 +10,7 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         # Each app declares its subscriptions in handlers.py.
         autodiscover_modules("handlers")
-        from shop.platform.events import checks  # noqa: F401  (registers the system checks)
+        from shop.platform.events import (
+            checks,  # noqa: F401  (registers the system checks)
+            gauges,  # noqa: F401  (registers the scrape-time gauges)
+        )

@@ -26,3 +26,23 @@ def check_subscribers_have_an_inbox(
         for s in all_subscriptions()
         if s.app not in aliases
     ]
+
+
+@checks.register("shop")
+def check_events_broker(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``EVENTS_BROKER`` names a broker the events can travel through."""
+    from django.conf import settings
+
+    url = settings.EVENTS_BROKER
+    if not url:
+        return []
+    scheme, _, address = url.partition("://")
+    if scheme in ("kafka", "redis", "rediss") and address.strip("/"):
+        return []
+    return [
+        checks.Error(
+            f"EVENTS_BROKER={url!r} is not a broker address.",
+            hint="Use kafka://host:port[,host:port] or redis://host:port/db, or leave it unset.",
+            id="shop.E022",
+        )
+    ]

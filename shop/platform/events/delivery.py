@@ -1,10 +1,15 @@
 """Delivering outbox messages to their subscribers, each applied at most once.
 
-A message is delivered while its outbox row is locked (``FOR UPDATE SKIP LOCKED``),
-so one process at a time works on it. Each subscriber applies it in its own
-transaction on its app's database, recording the event id in its inbox; a crash
-before the outbox row is marked delivered means the message comes again, and the
-inbox turns the repeat into a no-op. Delivery is at least once, effects exactly once.
+A process claims due messages for ``SHOP_EVENTS_CLAIM_SECONDS`` (a short
+``FOR UPDATE SKIP LOCKED`` transaction that moves their ``next_attempt_at``), so one
+process at a time works on them; the claim transaction is committed before any
+subscriber runs, so a subscriber never runs inside it (the rows a subscriber
+touches in the producer's database, through another app's contract, are not held
+until a whole batch ends). Each subscriber applies a message in its own transaction
+on its app's database, recording the event id in its inbox; a crash before the
+outbox row is marked delivered means the message comes again once the claim
+expires, and the inbox turns the repeat into a no-op. Delivery is at least once,
+effects exactly once.
 """
 
 from __future__ import annotations
@@ -113,7 +118,7 @@ def dispatch(message: OutboxMessage) -> None:
 def deliver(
     alias: str, message: OutboxMessage, *, stream: streams.BatchAppender | None = None
 ) -> Outcome:
-    """Dispatch a message locked by the caller and record the outcome on its row.
+    """Dispatch a message claimed by the caller and record the outcome on its row.
 
     Once delivered, it is appended to the external stream through ``stream`` (shared
     by a batch) when streaming is enabled, or flagged for a later append.
@@ -143,26 +148,39 @@ def deliver(
     return Outcome.DELIVERED
 
 
-def deliver_batch(alias: str, *, batch_size: int) -> DeliveryCounts:
-    """Deliver up to ``batch_size`` due messages of ``alias``'s outbox, oldest first.
+def claim(alias: str, *, batch_size: int, event_id: UUID | None = None) -> list[OutboxMessage]:
+    """Take up to ``batch_size`` due messages of ``alias``'s outbox, oldest first.
 
-    Rows locked by another worker are skipped, so several workers share the outbox.
+    They are not due again for ``SHOP_EVENTS_CLAIM_SECONDS``: other workers leave
+    them alone meanwhile, and pick them up after that if this process died.
+    Rows another worker is claiming at this moment are skipped, not waited for.
     """
-    counts = DeliveryCounts()
-    stream = streams.BatchAppender()
+    now = timezone.now()
     with transaction.atomic(using=alias):
         due = (
             OutboxMessage.objects.using(alias)
             .select_for_update(skip_locked=True)
-            .filter(
-                delivered_at__isnull=True,
-                parked_at__isnull=True,
-                next_attempt_at__lte=timezone.now(),
-            )
-            .order_by("occurred_at")[:batch_size]
+            .filter(delivered_at__isnull=True, parked_at__isnull=True, next_attempt_at__lte=now)
         )
-        for message in due:
-            counts.count(deliver(alias, message, stream=stream))
+        if event_id is not None:
+            due = due.filter(event_id=event_id)
+        claimed = list(due.order_by("occurred_at")[:batch_size])
+        if claimed:
+            OutboxMessage.objects.using(alias).filter(
+                event_id__in=[message.event_id for message in claimed]
+            ).update(next_attempt_at=now + timedelta(seconds=settings.SHOP_EVENTS_CLAIM_SECONDS))
+    return claimed
+
+
+def deliver_batch(alias: str, *, batch_size: int) -> DeliveryCounts:
+    """Deliver up to ``batch_size`` due messages of ``alias``'s outbox, oldest first.
+
+    Messages claimed by another worker are skipped, so several workers share the outbox.
+    """
+    counts = DeliveryCounts()
+    stream = streams.BatchAppender()
+    for message in claim(alias, batch_size=batch_size):
+        counts.count(deliver(alias, message, stream=stream))
     return counts
 
 
@@ -190,15 +208,8 @@ def stream_pending_batch(alias: str, *, batch_size: int) -> int:
 def deliver_one(alias: str, event_id: UUID) -> None:
     """Deliver one message right after its commit, unless another process holds it."""
     try:
-        with transaction.atomic(using=alias):
-            message = (
-                OutboxMessage.objects.using(alias)
-                .select_for_update(skip_locked=True)
-                .filter(event_id=event_id, delivered_at__isnull=True, parked_at__isnull=True)
-                .first()
-            )
-            if message is not None:
-                deliver(alias, message)
+        for message in claim(alias, batch_size=1, event_id=event_id):
+            deliver(alias, message)
     except Exception:
         # The outbox still holds the message; the worker delivers it later.
         logger.exception("in-process delivery of %s failed", event_id)

@@ -24,8 +24,11 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField()
     last_error = models.TextField(blank=True, default="")
     parked_at = models.DateTimeField(null=True, blank=True)
-    # Delivered, but the append to the external stream failed: the worker retries it.
+    # Not yet on the external stream or broker (its append failed, or with a broker
+    # set, the relay has not published it yet): the worker sends it.
     stream_pending = models.BooleanField(default=False)
+    # The aggregate's id (the contract event's ``key_field``): the broker's message key.
+    key = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         indexes = [
@@ -71,3 +74,40 @@ class JobLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} next at {self.next_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ParkedConsumerMessage(models.Model):
+    """An event received from the broker that a subscriber of this database's app kept
+    failing on: kept here, with its envelope and where it was read, so the consumer
+    moves on; a re-drive applies it again (through the inbox, so at most once)."""
+
+    event_id = models.UUIDField()
+    name = models.CharField(max_length=200)
+    version = models.PositiveSmallIntegerField()
+    producer = models.CharField(max_length=50)
+    payload = models.JSONField()
+    traceparent = models.CharField(max_length=55, blank=True, default="")
+    occurred_at = models.DateTimeField()
+    group = models.CharField(max_length=200)
+    topic = models.CharField(max_length=255)
+    partition = models.IntegerField()
+    offset = models.CharField(max_length=50)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    parked_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "group"], name="parked_once_per_group_idx")
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(parked_at__isnull=True, applied_at__isnull=True),
+                name="parked_redriven_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.event_id} parked for {self.group}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contracts.common import DomainEvent
 from shop.platform.domains import app_database_aliases
-from shop.platform.events.codec import decode, encode
+from shop.platform.events.codec import PayloadError, decode, encode
 from shop.platform.events.models import OutboxMessage
 from shop.platform.events.tracing import current_traceparent, publish_span
 
@@ -20,7 +20,21 @@ class EventPublishedOutsideTransaction(RuntimeError):
 
 
 def producer_of(event_type: type[DomainEvent] | DomainEvent) -> str:
-    """The app that publishes events of ``event_type``.
+    """The app that publishes events of ``event_type``, which must be served here."""
+    producer = declared_producer(event_type)
+    if producer not in app_database_aliases():
+        raise TypeError(
+            f"{type_name(event_type)}: {producer!r} is not an app database of this process"
+        )
+    return producer
+
+
+def type_name(event_type: type[DomainEvent] | DomainEvent) -> str:
+    return (event_type if isinstance(event_type, type) else type(event_type)).__qualname__
+
+
+def declared_producer(event_type: type[DomainEvent] | DomainEvent) -> str:
+    """The app that publishes events of ``event_type``, served here or not.
 
     That is the contract module declaring it (``contracts.inventory`` → ``inventory``),
     unless the class names its producer in a ``producer`` class attribute.
@@ -36,10 +50,6 @@ def producer_of(event_type: type[DomainEvent] | DomainEvent) -> str:
                 "and names no producer"
             )
         producer = module.removeprefix("contracts.").split(".", 1)[0]
-    if producer not in app_database_aliases():
-        raise TypeError(
-            f"{event_type.__qualname__}: {producer!r} is not an app database of this process"
-        )
     return producer
 
 
@@ -59,6 +69,9 @@ def publish(event: DomainEvent) -> uuid.UUID:
     payload = encode(event)
     # Fail at the producer, in its transaction, rather than at every consumer later.
     decode(type(event), payload)
+    key = payload.get(event.key_field) if isinstance(payload, dict) else None
+    if key is None:
+        raise PayloadError(f"{event.name} has no {event.key_field!r} to key it by")
     with publish_span(event.name) as span:
         now = timezone.now()
         message = OutboxMessage.objects.using(alias).create(
@@ -70,6 +83,9 @@ def publish(event: DomainEvent) -> uuid.UUID:
             traceparent=current_traceparent(),
             occurred_at=now,
             next_attempt_at=now,
+            key=str(key),
+            # With a broker, the relay publishes it (see relay.py).
+            stream_pending=bool(settings.EVENTS_BROKER),
         )
         span.set_attribute("messaging.message.id", str(message.event_id))
     if settings.SHOP_EVENTS_DELIVER_ON_COMMIT:

@@ -1,4 +1,5 @@
-"""The external stream: each delivered event appended to a Redis Stream per producer.
+"""The external stream: each delivered event appended to a Redis Stream per producer;
+and the Redis Streams adapter of the broker port (``EVENTS_BROKER=redis://…``).
 
 Outside consumers (or an app extracted into its own service) follow
 ``shop.events.<producer>`` with a consumer group. Appends are at least once: an
@@ -11,10 +12,21 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
 
 from django.conf import settings
 
 from shop.platform.events import metrics
+from shop.platform.events.broker import (
+    BrokerUnavailable,
+    ReceivedEvent,
+    Undecodable,
+    topic_for,
+)
 from shop.platform.events.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -23,8 +35,9 @@ STREAM_PREFIX = "shop.events."
 
 
 def enabled() -> bool:
-    """Whether delivered events go to Redis too (``REDIS_URL`` is set)."""
-    return bool(settings.REDIS_URL)
+    """Whether delivered events go to Redis too (``REDIS_URL`` is set, and no broker:
+    with ``EVENTS_BROKER`` set, the relay publishes every event through it)."""
+    return bool(settings.REDIS_URL) and not settings.EVENTS_BROKER
 
 
 def stream_name(producer: str) -> str:
@@ -80,3 +93,110 @@ class BatchAppender:
         if self.redis_answers:
             self.redis_answers = append(message)
         return self.redis_answers
+
+
+class RedisStreamsBroker:
+    """The broker port over Redis Streams: a stream per producer, a group per app."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+
+    def publish(self, messages: Sequence[OutboxMessage]) -> set[UUID]:
+        import redis
+
+        acknowledged: set[UUID] = set()
+        for message in messages:
+            try:
+                self.client.xadd(
+                    topic_for(message.producer),
+                    envelope_fields(message),
+                    maxlen=settings.SHOP_EVENTS_STREAM_MAXLEN,
+                    approximate=True,
+                )
+            except redis.RedisError as exc:
+                if not acknowledged:
+                    raise BrokerUnavailable(str(exc)) from exc
+                break  # The rest waits for the next pass, in order.
+            acknowledged.add(message.event_id)
+        return acknowledged
+
+    def consumer(self, *, group: str, topics: Sequence[str]) -> RedisStreamsConsumer:
+        return RedisStreamsConsumer(self.client, group=group, topics=topics)
+
+
+class RedisStreamsConsumer:
+    """A member of consumer group ``group`` on each stream; acknowledges on commit.
+
+    Entries a dead member took and never acknowledged are claimed again once they
+    have been idle for ``SHOP_EVENTS_CLAIM_SECONDS``.
+    """
+
+    def __init__(self, client, *, group: str, topics: Sequence[str]) -> None:
+        import redis
+
+        self.client, self.group, self.topics = client, group, tuple(topics)
+        self.member = f"{socket.gethostname()}:{os.getpid()}"
+        self._received: list[tuple[str, str]] = []
+        for topic in self.topics:
+            try:
+                self.client.xgroup_create(topic, group, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    def receive(self, *, max_messages: int, timeout: float) -> list[ReceivedEvent | Undecodable]:
+        entries: list[tuple[str, bytes, dict]] = []
+        idle_ms = int(settings.SHOP_EVENTS_CLAIM_SECONDS * 1000)
+        for topic in self.topics:
+            _next, claimed, *_ = self.client.xautoclaim(
+                topic, self.group, self.member, min_idle_time=idle_ms, count=max_messages
+            )
+            entries += [(topic, entry_id, fields) for entry_id, fields in claimed if fields]
+        if not entries:
+            streams = {topic: ">" for topic in self.topics}
+            for stream, read in (
+                self.client.xreadgroup(
+                    self.group, self.member, streams, count=max_messages, block=int(timeout * 1000)
+                )
+                or []
+            ):
+                entries += [(stream.decode(), entry_id, fields) for entry_id, fields in read]
+        received: list[ReceivedEvent | Undecodable] = []
+        for topic, entry_id, fields in entries:
+            where = {"topic": topic, "partition": 0, "offset": entry_id.decode()}
+            self._received.append((topic, where["offset"]))
+            try:
+                text = {key.decode(): value.decode() for key, value in fields.items()}
+                received.append(
+                    ReceivedEvent(
+                        event_id=UUID(text["event_id"]),
+                        name=text["name"],
+                        version=int(text["version"]),
+                        occurred_at=datetime.fromisoformat(text["occurred_at"]),
+                        producer=text["producer"],
+                        traceparent=text.get("traceparent", ""),
+                        payload=json.loads(text["payload"]),
+                        **where,
+                    )
+                )
+            except (KeyError, ValueError, UnicodeDecodeError) as exc:
+                received.append(Undecodable(error=f"not an event entry: {exc}", **where))
+        return received
+
+    def commit(self) -> None:
+        for topic, entry_id in self._received:
+            self.client.xack(topic, self.group, entry_id)
+        self._received.clear()
+
+    def lag(self) -> dict[str, int]:
+        lag: dict[str, int] = {}
+        for topic in self.topics:
+            for group in self.client.xinfo_groups(topic):
+                if group["name"].decode() == self.group:
+                    lag[topic] = int(group.get("lag") or 0) + int(group.get("pending") or 0)
+        return lag
+
+    def close(self) -> None:
+        self.client.close()

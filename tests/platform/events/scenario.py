@@ -28,6 +28,7 @@ DELAY_VARIABLE = "EVENTS_TEST_HANDLER_DELAY"
 class ParcelPacked(DomainEvent):
     name: ClassVar[str] = "testing.parcel_packed"
     producer: ClassVar[str] = "inventory"
+    key_field: ClassVar[str] = "parcel_id"
     parcel_id: UUID
     weight_grams: int
 

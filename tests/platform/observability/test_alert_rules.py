@@ -11,7 +11,9 @@ import pytest
 from prometheus_client.metrics import MetricWrapperBase
 
 from shop.platform.domains import installed_domain_apps
+from shop.platform.events import metrics as event_metrics
 from shop.platform.telemetry import metrics
+from shop.platform.telemetry.metrics import ScrapeGaugeCollector
 from shop.platform.telemetry.state import PlatformStateCollector
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
@@ -56,12 +58,14 @@ def queried_metrics(text):
 @pytest.mark.django_db(databases="__all__")
 def test_rules_and_dashboard_only_query_metrics_the_shop_exports():
     modules = [metrics, *(import_module(f"{app.name}.counters") for app in installed_domain_apps())]
+    modules.append(event_metrics)
     defined = [
         m for module in modules for m in vars(module).values() if isinstance(m, MetricWrapperBase)
     ]
     exported = {family.name for metric in defined for family in metric.describe()}
     exported |= {family.name for family in PlatformStateCollector().collect()}
     exported |= EXPORTED_BY_APPS
+    exported |= {family.name for family in ScrapeGaugeCollector().collect()}
     expressions = [
         t["expr"] for p in json.loads(DASHBOARD.read_text())["panels"] for t in p.get("targets", [])
     ]

@@ -32,7 +32,9 @@ def port(value: str) -> int:
 
 class Command(ShopCommand):
     help = (
-        "Deliver every app's outbox to the subscribers and run the periodic jobs. "
+        "Deliver every app's outbox to the subscribers and run the periodic jobs; with "
+        "EVENTS_BROKER set, also publish every outbox message to the broker and apply the "
+        "events of apps served by other processes. "
         "Several workers may run at once. Stops after the current batch on SIGTERM or SIGINT."
     )
 
@@ -77,7 +79,10 @@ class Command(ShopCommand):
                 self.stdout.write(f"pass {passes}: {result.summary()}")
 
         if options["once"]:
-            report(worker.run_pass())
+            try:
+                report(worker.run_pass())
+            finally:
+                worker.close()
             return
 
         if options["metrics_port"]:
@@ -91,13 +96,15 @@ class Command(ShopCommand):
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
                 previous[signum] = signal.signal(signum, lambda *_: stop.set())
+        consuming = ", ".join(f"{c.group} <- {' '.join(c.topics)}" for c in worker.consumers)
         self.stdout.write(
             f"worker {worker.identity} started: {len(worker.aliases)} outboxes, "
-            f"{len(worker.jobs)} periodic jobs"
+            f"{len(worker.jobs)} periodic jobs" + (f"; consuming {consuming}" if consuming else "")
         )
         try:
             worker.run_forever(poll_interval=options["poll_interval"], stop=stop, on_pass=report)
         finally:
+            worker.close()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
         self.stdout.write(f"worker {worker.identity} stopped after {passes} passes")
