@@ -146,3 +146,20 @@ class WebServerProcess(ShopProcess):
                 time.sleep(0.2)
         self.kill()
         raise RuntimeError("runserver did not answer:\n" + "".join(self.output))
+
+
+class WorkerProcess(ShopProcess):
+    """``manage.py run_worker``: delivers, relays and consumes the events of its apps."""
+
+    def start(self) -> WorkerProcess:
+        lines = self._spawn("manage.py", "run_worker", "--poll-interval", "0.1")
+        while True:
+            try:
+                line = lines.get(timeout=START_TIMEOUT_SECONDS)
+            except queue.Empty:
+                self.kill()
+                raise RuntimeError("run_worker did not start:\n" + "".join(self.output)) from None
+            if line is None:
+                raise RuntimeError("run_worker exited:\n" + "".join(self.output))
+            if line.startswith("worker ") and " started" in line:
+                return self

@@ -6,8 +6,9 @@ only of its own database (and the shared identity database), and orders reaches 
 other two over gRPC. The test drives the REST API over HTTP and reads inventory and
 payments through their gRPC clients, as any other service would.
 
-No event crosses a process in these stories (the one cross-app subscriber, orders on
-``PaymentFailedAfterAuthorization``, is not involved), so no broker is started.
+Events go through the test's Kafka-protocol broker (``TEST_EVENTS_BROKER``): each app
+has a worker of its own (``run_worker`` with ``SHOP_APPS=<app>``) that relays its outbox
+to ``<prefix>.events.<app>``, carrying the publisher's ``traceparent``.
 """
 
 from __future__ import annotations
@@ -24,14 +25,23 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from contracts.common import Money
 from contracts.payments import PaymentStatus
 from shop.orders.models import Order
 from shop.platform.accounts import ensure_customer
+from shop.platform.events.kafka import bootstrap_servers
 from shop.platform.rpc.client import forget_breakers
 from shop.platform.rpc.clients import client_class
-from tests.contracts.server import ROOT, GrpcServerProcess, ShopProcess, WebServerProcess
+from tests.broker import TEST_BROKER, TEST_SESSION_SECONDS, Topics
+from tests.contracts.server import (
+    ROOT,
+    GrpcServerProcess,
+    ShopProcess,
+    WebServerProcess,
+    WorkerProcess,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(databases="__all__", transaction=True)]
 
@@ -42,7 +52,13 @@ SETTLING = {"ORDERS_PENDING_DEADLINE_SECONDS": "0", "PAYMENTS_RESOLVE_AFTER_SECO
 
 class Split:
     def __init__(self) -> None:
-        self.inventory = GrpcServerProcess(apps="inventory", **TRACING).start()
+        self.topics = Topics(TEST_BROKER, f"test-split-{uuid4().hex[:12]}")
+        self.events = {
+            "EVENTS_BROKER": self.topics.url,
+            "SHOP_EVENTS_TOPIC_PREFIX": self.topics.prefix,
+            "SHOP_EVENTS_CONSUMER_SESSION_SECONDS": str(TEST_SESSION_SECONDS),
+        }
+        self.inventory = GrpcServerProcess(apps="inventory", **TRACING, **self.events).start()
         self.payments = self.start_payments()
         self.orders = WebServerProcess(
             apps="orders",
@@ -51,16 +67,34 @@ class Split:
             RPC_CIRCUIT_RESET_SECONDS="1",
             **SETTLING,
             **TRACING,
+            **self.events,
         ).start()
+        services = {
+            "INVENTORY_SERVICE_URL": self.inventory.url,
+            "PAYMENTS_SERVICE_URL": self.payments.url,
+        }
+        self.workers = [
+            WorkerProcess(apps="inventory", **self.events).start(),
+            WorkerProcess(apps="orders", **services, **self.events).start(),
+            WorkerProcess(apps="payments", **self.events).start(),
+        ]
 
     def start_payments(self, port: int = 0, **options: Any) -> GrpcServerProcess:
         self.payments = GrpcServerProcess(
-            apps="payments", PAYMENTS_IN_FLIGHT_LEASE_SECONDS="1", **SETTLING, **TRACING, **options
+            apps="payments",
+            PAYMENTS_IN_FLIGHT_LEASE_SECONDS="1",
+            **SETTLING,
+            **TRACING,
+            **self.events,
+            **options,
         ).start(port=port)
         return self.payments
 
     def processes(self) -> list[ShopProcess]:
         return [self.inventory, self.payments, self.orders]
+
+    def all_processes(self) -> list[ShopProcess]:
+        return [*self.processes(), *self.workers]
 
     def inventory_client(self) -> Any:
         return client_class("contracts.inventory.InventoryService")(url=self.inventory.url)
@@ -85,7 +119,7 @@ class Split:
 def split(django_db_setup, django_db_blocker):
     running = Split()
     yield running
-    for process in running.processes():
+    for process in running.all_processes():
         process.kill()
 
 
@@ -168,6 +202,67 @@ def test_orders_are_placed_shipped_cancelled_and_refunded_across_three_processes
     while not all(marker in "".join(p.output) for p in split.processes()):
         assert time.monotonic() < deadline, "the trace did not reach all three processes"
         time.sleep(0.2)
+    # The facts went out over Kafka, each app's on its own topic, in the same trace.
+    orders_events = events_of(split, "orders", shipped["id"], count=3)
+    assert [name for name, _ in orders_events] == [
+        "orders.order_confirmed",
+        "orders.order_shipped",
+        "orders.order_refunded",
+    ]
+    assert trace_id in orders_events[0][1]
+    payments_events = events_of(split, "payments", shipped["id"], count=3)
+    assert [name for name, _ in payments_events] == [
+        "payments.payment_authorized",
+        "payments.payment_captured",
+        "payments.payment_refunded",
+    ]
+    assert trace_id in payments_events[0][1]
+    inventory_events = {name for name, _ in events_of(split, "inventory", shipped["id"], count=1)}
+    assert inventory_events & {"inventory.stock_reserved", "inventory.stock_committed"}
+
+
+def events_of(split: Split, producer: str, order_id: str, *, count: int) -> list[tuple[str, str]]:
+    """The first ``count`` events about ``order_id`` on ``producer``'s topic: (name,
+    traceparent header), in the order the topic holds them (its key is the order id)."""
+    deadline = time.monotonic() + 90
+    while True:
+        found = []
+        for record in records_on(split, producer):
+            envelope = json.loads(record.value())
+            if envelope["payload"].get("order_id") == order_id:
+                headers = dict(record.headers() or [])
+                found.append((envelope["name"], headers.get("traceparent", b"").decode()))
+        if len(found) >= count:
+            return found[:count]
+        assert time.monotonic() < deadline, f"{producer}: only {found}"
+        time.sleep(0.5)
+
+
+def records_on(split: Split, producer: str) -> list[Any]:
+    """Every record on ``producer``'s topic so far, read without joining a group."""
+    topic = split.topics.topic(producer)
+    reader = Consumer(
+        {
+            "bootstrap.servers": bootstrap_servers(split.topics.url),
+            "group.id": f"{split.topics.prefix}.reader",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        partitions = reader.list_topics(topic, timeout=10).topics[topic].partitions
+        if not partitions:
+            return []
+        reader.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        records: list[Any] = []
+        quiet_until = time.monotonic() + 2
+        while time.monotonic() < quiet_until:
+            batch = [r for r in reader.consume(num_messages=100, timeout=0.5) if not r.error()]
+            if batch:
+                records += batch
+                quiet_until = time.monotonic() + 1
+        return records
+    finally:
+        reader.close()
 
 
 def test_payments_stopped_answers_503_and_the_order_settles_once_it_is_back(split, shop):
