@@ -76,8 +76,10 @@ def breaker_for(target: str) -> pybreaker.CircuitBreaker:
         breaker = _breakers.get(target)
         if breaker is None:
             breaker = pybreaker.CircuitBreaker(
-                fail_max=settings.RPC_CIRCUIT_FAILURES,
-                reset_timeout=settings.RPC_CIRCUIT_RESET_SECONDS,
+                fail_max=getattr(settings, "RPC_CIRCUIT_FAILURES", conf.DEFAULT_CIRCUIT_FAILURES),
+                reset_timeout=getattr(
+                    settings, "RPC_CIRCUIT_RESET_SECONDS", conf.DEFAULT_CIRCUIT_RESET_SECONDS
+                ),
                 exclude=[_not_a_failure_of_the_target],
                 name=target,
                 # The call that trips the circuit reports its own failure.
@@ -151,7 +153,7 @@ class RemoteService:
         try:
             for attempt in stamina.retry_context(
                 on=_retriable,
-                attempts=settings.RPC_RETRY_ATTEMPTS if method.idempotent else 1,
+                attempts=retry_attempts() if method.idempotent else 1,
                 timeout=self.deadline,
                 wait_initial=0.05,
                 wait_max=1.0,
@@ -223,8 +225,13 @@ def _remote_method(method: MethodSpec) -> Callable[..., Any]:
         return self.call(method.name, kwargs)
 
     call.__name__ = call.__qualname__ = method.name
+    call.__signature__ = method.signature  # type: ignore[attr-defined]  # the Protocol's
     call.__doc__ = f"Remote {method.rpc_name}: see the contract's Protocol."
     return call
+
+
+def retry_attempts() -> int:
+    return int(getattr(settings, "RPC_RETRY_ATTEMPTS", conf.DEFAULT_RETRY_ATTEMPTS))
 
 
 def _retriable(exc: Exception) -> bool:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import importlib
 from datetime import UTC
+from enum import Enum
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from google.protobuf.message import Message
@@ -140,7 +141,8 @@ def _scalar_to_wire(wire: WireType, value: Any) -> Any:
     if wire.kind == "uuid":
         return str(value)
     if wire.kind == "enum":
-        return _enum_numbers(wire.python)[wire.python(value)]
+        enum_cls = cast(type[Enum], wire.python)
+        return _enum_numbers(enum_cls)[enum_cls(value)]
     return value
 
 
@@ -150,7 +152,7 @@ def _from_wire(wire: WireType, value: Any) -> Any:
     if wire.kind == "enum":
         if not value:
             raise ValueError(f"{wire.python.__name__} left unspecified on the wire")
-        return list(wire.python)[value - 1]
+        return list(cast(type[Enum], wire.python))[value - 1]
     if wire.kind == "datetime":
         return value.ToDatetime(tzinfo=UTC)
     if wire.kind == "duration":
@@ -161,5 +163,5 @@ def _from_wire(wire: WireType, value: Any) -> Any:
 
 
 @functools.cache
-def _enum_numbers(enum_cls: type) -> dict[Any, int]:
+def _enum_numbers(enum_cls: type[Enum]) -> dict[Any, int]:
     return {member: number for number, member in enumerate(enum_cls, start=1)}

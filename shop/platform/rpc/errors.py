@@ -38,6 +38,7 @@ def abort_with(context: grpc.ServicerContext, schema: ContractSchema, exc: Excep
         ((ERROR_CLASS_KEY, error.name), (ERROR_FIELDS_KEY, encode_error(schema, error, exc)))
     )
     context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+    raise AssertionError("grpc's context.abort() returned")  # it always raises
 
 
 def is_contract_error(schema: ContractSchema, exc: BaseException) -> bool:

@@ -9,6 +9,7 @@ dataclasses, ``X | None``, ``tuple[X, ...]``, ``Sequence[X]``, ``frozenset[X]`` 
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import enum
 import functools
@@ -62,7 +63,7 @@ class FieldSpec:
     shape: Shape = "single"
     key: WireType | None = None
     # What a repeated field decodes to (tuple or frozenset).
-    container: type = tuple
+    container: builtins.type = tuple
 
 
 @dataclass(frozen=True)
