@@ -3,7 +3,7 @@
 One walk over the type hints feeds both the ``.proto`` generator and the codec, so
 the two cannot disagree. Supported types are the ones the contracts use: ``int``,
 ``str``, ``bool``, ``UUID``, ``datetime``, ``timedelta``, ``StrEnum``s, frozen
-dataclasses, ``X | None``, ``tuple[X, ...]``, ``Sequence[X]``, ``frozenset[X]`` and
+dataclasses, ``X | None``, ``tuple[X, ...]``, ``list[X]``, ``Sequence[X]``, ``frozenset[X]`` and
 ``dict[str | UUID, X]``. Anything else is refused with the hint that names it.
 """
 
@@ -181,7 +181,9 @@ def field_spec(name: str, number: int, hint: Any) -> FieldSpec:
         if len(args) != 2 or args[1] is not Ellipsis:
             raise UnsupportedType(f"{name}: only `tuple[X, ...]` is carried, not {hint}")
         return FieldSpec(name, number, wire_type(args[0]), "repeated", container=tuple)
-    if origin in (Sequence, list):
+    if origin is list:
+        return FieldSpec(name, number, wire_type(args[0]), "repeated", container=list)
+    if origin is Sequence:
         return FieldSpec(name, number, wire_type(args[0]), "repeated", container=tuple)
     if origin is frozenset:
         return FieldSpec(name, number, wire_type(args[0]), "repeated", container=frozenset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
@@ -162,3 +163,12 @@ def test_request_arguments_round_trip_with_the_contract_defaults_filled_in():
         "stock": 0,
         "low_stock_threshold": 5,
     }
+
+
+def test_a_list_comes_back_a_list_and_a_sequence_a_tuple():
+    from uuid import UUID
+
+    from shop.platform.rpc.schema import field_spec
+
+    assert field_spec("ids", 1, list[UUID]).container is list
+    assert field_spec("ids", 1, Sequence[UUID]).container is tuple
