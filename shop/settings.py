@@ -184,7 +184,7 @@ from shop.platform.rpc.conf import rpc_settings  # noqa: E402
 
 SERVICE_DEADLINE_SECONDS = {
     "contracts.inventory.InventoryService": 2.0,
-    "contracts.payments.PaymentsService": 12.0,
+    "contracts.payments.PaymentsService": 15.0,
     "contracts.orders.OrdersService": 2.0,
 }
 globals().update(rpc_settings(os.environ, SERVICE_DEADLINE_SECONDS))
