@@ -52,49 +52,69 @@ SETTLING = {"ORDERS_PENDING_DEADLINE_SECONDS": "0", "PAYMENTS_RESOLVE_AFTER_SECO
 
 class Split:
     def __init__(self) -> None:
+        self.started: list[ShopProcess] = []
+        try:
+            self._start()
+        except BaseException:
+            # Nothing is left running when one of the processes cannot start.
+            for process in self.started:
+                process.kill()
+            raise
+
+    def _start(self) -> None:
         self.topics = Topics(TEST_BROKER, f"test-split-{uuid4().hex[:12]}")
         self.events = {
             "EVENTS_BROKER": self.topics.url,
             "SHOP_EVENTS_TOPIC_PREFIX": self.topics.prefix,
             "SHOP_EVENTS_CONSUMER_SESSION_SECONDS": str(TEST_SESSION_SECONDS),
         }
-        self.inventory = GrpcServerProcess(apps="inventory", **TRACING, **self.events).start()
+        self.inventory = self.track(GrpcServerProcess(apps="inventory", **TRACING, **self.events))
+        self.inventory.start()
         self.payments = self.start_payments()
-        self.orders = WebServerProcess(
-            apps="orders",
-            INVENTORY_SERVICE_URL=self.inventory.url,
-            PAYMENTS_SERVICE_URL=self.payments.url,
-            RPC_CIRCUIT_RESET_SECONDS="1",
-            **SETTLING,
-            **TRACING,
-            **self.events,
-        ).start()
+        self.orders = self.track(
+            WebServerProcess(
+                apps="orders",
+                INVENTORY_SERVICE_URL=self.inventory.url,
+                PAYMENTS_SERVICE_URL=self.payments.url,
+                RPC_CIRCUIT_RESET_SECONDS="1",
+                **SETTLING,
+                **TRACING,
+                **self.events,
+            )
+        )
+        self.orders.start()
         services = {
             "INVENTORY_SERVICE_URL": self.inventory.url,
             "PAYMENTS_SERVICE_URL": self.payments.url,
         }
         self.workers = [
-            WorkerProcess(apps="inventory", **self.events).start(),
-            WorkerProcess(apps="orders", **services, **self.events).start(),
-            WorkerProcess(apps="payments", **self.events).start(),
+            self.track(WorkerProcess(apps="inventory", **self.events)),
+            self.track(WorkerProcess(apps="orders", **services, **self.events)),
+            self.track(WorkerProcess(apps="payments", **self.events)),
         ]
+        for worker in self.workers:
+            worker.start()
+
+    def track[P: ShopProcess](self, process: P) -> P:
+        self.started.append(process)
+        return process
 
     def start_payments(self, port: int = 0, **options: Any) -> GrpcServerProcess:
-        self.payments = GrpcServerProcess(
-            apps="payments",
-            PAYMENTS_IN_FLIGHT_LEASE_SECONDS="1",
-            **SETTLING,
-            **TRACING,
-            **self.events,
-            **options,
-        ).start(port=port)
+        self.payments = self.track(
+            GrpcServerProcess(
+                apps="payments",
+                PAYMENTS_IN_FLIGHT_LEASE_SECONDS="1",
+                **SETTLING,
+                **TRACING,
+                **self.events,
+                **options,
+            )
+        )
+        self.payments.start(port=port)
         return self.payments
 
     def processes(self) -> list[ShopProcess]:
         return [self.inventory, self.payments, self.orders]
-
-    def all_processes(self) -> list[ShopProcess]:
-        return [*self.processes(), *self.workers]
 
     def inventory_client(self) -> Any:
         return client_class("contracts.inventory.InventoryService")(url=self.inventory.url)
@@ -119,7 +139,7 @@ class Split:
 def split(django_db_setup, django_db_blocker):
     running = Split()
     yield running
-    for process in running.all_processes():
+    for process in running.started:
         process.kill()
 
 
