@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def idempotent[F: Callable[..., Any]](method: F) -> F:
+    """Mark a contract method as safe to call again with the same arguments.
+
+    A second call with the same arguments changes nothing more and answers as the
+    first did, so a client that got no answer may retry it; a binding retries no
+    other method.
+    """
+    method.__contract_idempotent__ = True  # type: ignore[attr-defined]
+    return method
+
+
+def is_idempotent(method: Callable[..., Any]) -> bool:
+    """Whether the contract marks ``method`` with ``@idempotent``."""
+    return getattr(method, "__contract_idempotent__", False) is True
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import ClassVar, Protocol
 from uuid import UUID
 
-from contracts.common import DomainEvent, HistoryEntry, Money
+from contracts.common import DomainEvent, HistoryEntry, Money, idempotent
 
 
 class ReservationState(StrEnum):
@@ -117,10 +117,12 @@ class StockLow(DomainEvent):
 class InventoryService(Protocol):
     """What other apps may ask of inventory."""
 
+    @idempotent
     def get_products(self, *, skus: Sequence[str]) -> dict[str, Product]:
         """The active products among ``skus``, by SKU; unknown SKUs are absent."""
         ...
 
+    @idempotent
     def reserve(
         self, *, order_id: UUID, lines: Sequence[StockLine], ttl: timedelta | None = None
     ) -> Reservation:
@@ -132,6 +134,7 @@ class InventoryService(Protocol):
         """
         ...
 
+    @idempotent
     def hold(self, *, order_id: UUID) -> Reservation:
         """Keep the reservation until it is committed or released: it no longer expires.
 
@@ -140,18 +143,22 @@ class InventoryService(Protocol):
         """
         ...
 
+    @idempotent
     def commit(self, *, order_id: UUID) -> Reservation:
         """Turn the reservation into a sale (stock leaves on-hand). Idempotent."""
         ...
 
+    @idempotent
     def release(self, *, order_id: UUID) -> Reservation | None:
         """Give the reserved stock back. Idempotent; ``None`` if nothing was reserved."""
         ...
 
+    @idempotent
     def get_reservation(self, *, order_id: UUID) -> Reservation | None:
         """The order's reservation, if any."""
         ...
 
+    @idempotent
     def reservation_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
         """What inventory did for the order (the events it published), oldest first."""
         ...

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import ClassVar, Protocol
 from uuid import UUID
 
-from contracts.common import DomainEvent, Money
+from contracts.common import DomainEvent, Money, idempotent
 
 
 class OrderStatus(StrEnum):
@@ -84,6 +84,7 @@ class OrderRefunded(DomainEvent):
 class OrdersService(Protocol):
     """What other apps may ask of orders."""
 
+    @idempotent
     def get_order(self, *, order_id: UUID) -> Order | None:
         """The order's status and lines, if it exists."""
         ...

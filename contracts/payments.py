@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import ClassVar, Protocol
 from uuid import UUID
 
-from contracts.common import DomainEvent, HistoryEntry, Money
+from contracts.common import DomainEvent, HistoryEntry, Money, idempotent
 
 
 class PaymentStatus(StrEnum):
@@ -122,12 +122,15 @@ class PaymentFailedAfterAuthorization(DomainEvent):
 
 
 class PaymentsService(Protocol):
-    """What other apps may ask of payments. Every operation is idempotent per order."""
+    """What other apps may ask of payments. Every operation but a partial refund is idempotent
+    per order."""
 
+    @idempotent
     def supported_payment_methods(self) -> frozenset[str]:
         """The payment methods ``authorize`` accepts."""
         ...
 
+    @idempotent
     def authorize(self, *, order_id: UUID, amount: Money, payment_method: str) -> Payment:
         """Authorize ``amount`` for the order: status ``authorized`` or ``declined``.
 
@@ -136,10 +139,12 @@ class PaymentsService(Protocol):
         """
         ...
 
+    @idempotent
     def capture(self, *, order_id: UUID) -> Payment:
         """Capture the authorized amount. Raises ``PaymentNotFound``, ``InvalidPaymentState``."""
         ...
 
+    @idempotent
     def void(self, *, order_id: UUID) -> Payment | None:
         """Cancel an authorization; ``None`` when the order has no payment."""
         ...
@@ -148,21 +153,26 @@ class PaymentsService(Protocol):
         """Refund ``amount_minor`` (all that is left when ``None``) of the captured amount.
 
         Raises ``RefundExceedsCapture`` and changes nothing when asked for too much.
+        Not marked idempotent: a partial refund asked twice refunds twice.
         """
         ...
 
+    @idempotent
     def get(self, *, order_id: UUID) -> Payment | None:
         """The order's payment, if any."""
         ...
 
+    @idempotent
     def get_many(self, *, order_ids: Sequence[UUID]) -> dict[UUID, Payment]:
         """The payments of these orders, by order id; orders without one are absent."""
         ...
 
+    @idempotent
     def payment_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
         """The order's calls to the provider and the events payments published, oldest first."""
         ...
 
+    @idempotent
     def order_ids_with_status(self, *, statuses: Sequence[PaymentStatus], limit: int) -> list[UUID]:
         """Orders whose payment is in one of ``statuses``: newest first, at most ``limit``."""
         ...

@@ -201,6 +201,18 @@ SPECTACULAR_SETTINGS = {
 # facade, or a client of the service at <APP>_SERVICE_URL for an app served elsewhere.
 SHOP_BINDINGS = binding_settings(served_apps, os.environ)
 
+# Remote calls (ARCHITECTURE.md §6): <APP>_SERVICE_DEADLINE_SECONDS and RPC_* tune the
+# gRPC clients that bind the contracts of apps served elsewhere. Default deadlines:
+# payments waits on its provider, the others answer from one database.
+from shop.platform.rpc.conf import rpc_settings  # noqa: E402
+
+SERVICE_DEADLINE_SECONDS = {
+    "contracts.inventory.InventoryService": 2.0,
+    "contracts.payments.PaymentsService": 15.0,
+    "contracts.orders.OrdersService": 2.0,
+}
+globals().update(rpc_settings(os.environ, SERVICE_DEADLINE_SECONDS))
+
 # Signs the payment provider's webhooks (HMAC-SHA256); production sets its own.
 PAYMENTS_WEBHOOK_SECRET = os.environ.get(
     "PAYMENTS_WEBHOOK_SECRET",

@@ -55,7 +55,13 @@ def remote_binding(contract: str, environ: Mapping[str, str]) -> str | None:
     if not url:
         return None
     # The remote clients plug in here, chosen by the URL's scheme (grpc://, grpcs://).
-    raise ImproperlyConfigured(f"{variable}={url}: no client of {contract} for this scheme.")
+    # Imported here: settings call this before Django is set up; the module is light.
+    from shop.platform.rpc.conf import remote_binding as grpc_binding
+
+    client = grpc_binding(contract, {variable: url})
+    if client is None:
+        raise ImproperlyConfigured(f"{variable}={url}: no client of {contract} for this scheme.")
+    return client
 
 
 def contract_path(contract: type) -> str:

@@ -57,7 +57,12 @@ def app_names_in(source: str, app_names: set[str]) -> list[str]:
 
 def platform_sources() -> list[Path]:
     # Migrations are history: they record the names of models that no longer exist.
-    platform = [path for path in PLATFORM.rglob("*.py") if "migrations" not in path.parts]
+    # The compiled protobuf modules are the contracts' wire, generated from contracts/.
+    platform = [
+        path
+        for path in PLATFORM.rglob("*.py")
+        if "migrations" not in path.parts and path.parent.name != "generated"
+    ]
     # The project's modules too (URLconf, WSGI/ASGI): only settings.DOMAIN_APPS names apps.
     project = [path for path in (ROOT / "shop").glob("*.py") if path.name != "settings.py"]
     return platform + project
