@@ -32,6 +32,7 @@ from contracts.payments import PaymentStatus
 from shop.orders.models import Order
 from shop.platform.accounts import ensure_customer
 from shop.platform.events.kafka import bootstrap_servers
+from shop.platform.roles import ensure_staff_groups
 from shop.platform.rpc.client import forget_breakers
 from shop.platform.rpc.clients import client_class
 from tests.broker import TEST_BROKER, TEST_SESSION_SECONDS, Topics
@@ -192,7 +193,9 @@ def shop(split):
         sku="TEE-BLACK-M", name="T-shirt", price=Money(1990, "EUR"), stock=100
     )
     _, alice, _ = ensure_customer(username="alice")
-    _, staff, _ = ensure_customer(username="staff", staff=True)
+    # Shipping and refunding take the warehouse's and finance's permissions.
+    ensure_staff_groups()
+    _, staff, _ = ensure_customer(username="staff", staff=True, roles=["warehouse", "finance"])
     return alice, staff
 
 
