@@ -37,4 +37,5 @@ test: setup lint
 # Load benchmarks over HTTP on PostgreSQL and Redis (figures and ratios; not tests).
 bench: setup
 	@scripts/services
+	@scripts/bench-tools
 	$(PY) -m bench.run $(BENCH_ARGS)
