@@ -27,10 +27,14 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
 # Probes and scrapes arrive every few seconds and would drown the real traces.
 UNTRACED_URLS = "healthz,readyz,metrics"
 REQUEST_ID_MIDDLEWARE = "shop.platform.telemetry.middleware.RequestIdMiddleware"
+# Head sampling in production when OTEL_TRACES_SAMPLER is unset: one new trace in ten,
+# and whatever a caller's traceparent decided (docs/observability.md has the figures).
+PRODUCTION_SAMPLE_RATIO = 0.1
 
 _lock = threading.Lock()
 _provider: TracerProvider | None = None
@@ -47,7 +51,9 @@ def setup_tracing() -> TracerProvider:
     with _lock:
         if _provider is not None:
             return _provider
-        provider = TracerProvider(resource=service_resource())
+        provider = TracerProvider(
+            resource=service_resource(), sampler=default_sampler(os.environ, settings.SHOP_ENV)
+        )
         exporter = span_exporter(os.environ)
         if exporter is not None:
             provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -61,6 +67,18 @@ def setup_tracing() -> TracerProvider:
         RedisInstrumentor().instrument(tracer_provider=provider)
         _provider = provider
         return provider
+
+
+def default_sampler(environ: Mapping[str, str], shop_env: str) -> Sampler | None:
+    """The sampler when ``OTEL_TRACES_SAMPLER`` chooses none: in production
+    ``parentbased_traceidratio`` at ``PRODUCTION_SAMPLE_RATIO``; elsewhere ``None``, the
+    SDK's own default (every trace), so development and tests see every span.
+
+    With the variable set, ``None`` too: the SDK then reads it (and its ``_ARG``).
+    """
+    if environ.get("OTEL_TRACES_SAMPLER", "").strip() or shop_env != "production":
+        return None
+    return ParentBased(TraceIdRatioBased(PRODUCTION_SAMPLE_RATIO))
 
 
 def tracing_middleware_position(middleware: Sequence[str]) -> int:
