@@ -36,6 +36,11 @@ _ABSENT = "absent"  # cached answer for an unknown or inactive SKU
 _SKU = re.compile(SKU_PATTERN)
 
 
+def is_sku(value: str) -> bool:
+    """Whether ``value`` can be a SKU at all (anything else is never looked up)."""
+    return _SKU.match(value) is not None
+
+
 def as_catalog_product(product: Product) -> CatalogProduct:
     """The catalog view of a product row (its ``stock`` joined)."""
     return CatalogProduct(

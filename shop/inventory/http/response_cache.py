@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.core.cache import cache
-from django.urls import Resolver404, resolve, reverse
+from django.urls import resolve, reverse
 from opentelemetry import trace
 from opentelemetry.instrumentation.wsgi import wsgi_getter
 from opentelemetry.propagate import extract
@@ -41,7 +41,6 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
-CACHED_ROUTES = {"product-detail", "product-list"}
 # Per request, never stored: the id is the request's own.
 PER_REQUEST_HEADERS = frozenset({REQUEST_ID_HEADER.lower()})
 NOT_IN_304 = frozenset({"content-type", "content-length"})
@@ -55,7 +54,7 @@ class CatalogResponseCache:
 
     def __init__(self, application: WSGIApp) -> None:
         self.application = application
-        self._prefix: str | None = None
+        self._routes: tuple[str, str, str] | None = None
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         lookup = self._lookup(environ)
@@ -98,15 +97,17 @@ class CatalogResponseCache:
         if environ.get("HTTP_AUTHORIZATION") or environ.get("HTTP_COOKIE"):
             return None
         path = environ.get("PATH_INFO", "")
-        if self._prefix is None:
-            self._prefix = reverse("product-list")
-        if not path.startswith(self._prefix):
+        if self._routes is None:
+            self._routes = _catalog_routes()
+        list_path, list_route, detail_route = self._routes
+        if not path.startswith(list_path):
             return None
-        try:
-            match = resolve(path)
-        except Resolver404:
-            return None
-        if match.url_name not in CACHED_ROUTES:
+        sku = path[len(list_path) : -1] if path.endswith("/") else None
+        if path == list_path:
+            route = list_route
+        elif sku and selectors.is_sku(sku):
+            route = detail_route
+        else:
             return None
         # What the answer depends on: where it was asked (links are absolute, and
         # Django refuses hosts it does not serve), and for a page its limit and cursor.
@@ -116,14 +117,14 @@ class CatalogResponseCache:
             environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
             path,
         ]
-        if match.url_name == "product-detail":
-            version_key = selectors.version_key(match.kwargs["sku"])
+        if route == detail_route:
+            version_key = selectors.version_key(sku)
         else:
             query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
             parts += [query.get(name, [""])[-1] for name in ("limit", "cursor")]
             version_key = selectors.version_key(selectors.CATALOG)
         digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogateescape"))
-        return match.route, f"{_ENTRY_PREFIX}:{digest.hexdigest()}", version_key
+        return route, f"{_ENTRY_PREFIX}:{digest.hexdigest()}", version_key
 
     def _fill(
         self, environ: Environ, start_response: StartResponse, key: str, token: str | None
@@ -151,6 +152,14 @@ class CatalogResponseCache:
         request_id = dict((n.lower(), v) for n, v in headers).get(REQUEST_ID_HEADER.lower(), "")
         answer = _answer(environ, start_response, status, stored, body, etag, request_id)
         return [] if answer.startswith("304") else [body]
+
+
+def _catalog_routes() -> tuple[str, str, str]:
+    """The list's path, and the list's and a product's route templates, from the URLconf
+    (resolved once: matching them per request costs more than the cached answer)."""
+    list_path = reverse("product-list")
+    detail = resolve(reverse("product-detail", kwargs={"sku": "SKU"}))
+    return list_path, resolve(list_path).route, detail.route
 
 
 def _answer(
