@@ -25,5 +25,6 @@ _database = dj_database_url.parse(
 )
 _pool_size = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "6"))
 _database["CONN_MAX_AGE"] = 0
-_database["OPTIONS"] = {"pool": {"min_size": 1, "max_size": _pool_size, "timeout": 10}}
+if _pool_size > 0:
+    _database["OPTIONS"] = {"pool": {"min_size": 1, "max_size": _pool_size, "timeout": 10}}
 DATABASES = {"default": _database}
