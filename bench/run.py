@@ -258,6 +258,12 @@ def main() -> None:
     parser.add_argument("--soak", action="store_true", help="add the 90/10 mixed run")
     parser.add_argument("--soak-seconds", type=float, default=300.0, help="its length")
     parser.add_argument("--flat", action="store_true", help="add flat-with-data (10k vs 1M)")
+    parser.add_argument(
+        "--flat-connections", type=int, default=8, help="wrk connections for --flat"
+    )
+    parser.add_argument(
+        "--flat-sizes", default="10000,1000000", help="order counts compared by --flat"
+    )
     options = parser.parse_args()
 
     wanted = set(QUICK_SCENARIOS)
