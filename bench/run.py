@@ -234,6 +234,36 @@ def report(rounds: list[dict[str, Result]]) -> None:
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
 
+SAMPLERS = {
+    "100%": "always_on",
+    "default (production)": None,
+    "none sampled": "always_off",
+}
+
+
+def cpu_per_request(fixtures: Fixtures) -> None:
+    """``bench.cpu`` once per sampler, each in a fresh process (tracing is set up once)."""
+    rows = {}
+    for label, sampler in SAMPLERS.items():
+        progress(f"CPU per request, traces sampled: {label}")
+        completed = subprocess.run(
+            [PYTHON, "-m", "bench.cpu", json.dumps(fixtures.tokens), json.dumps(fixtures.skus)],
+            cwd=ROOT,
+            env=shop_environment(sampler),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise SystemExit(f"bench: bench.cpu failed:\n{completed.stderr[-2000:]}")
+        rows[label] = json.loads(completed.stdout.strip().splitlines()[-1])
+        print(json.dumps({"sampled": label, **rows[label]}), flush=True)
+    names = list(next(iter(rows.values())))
+    print(f"\n{'CPU us/request':<22}" + "".join(f"{n.removesuffix('_us'):>16}" for n in names))
+    for label, figures in rows.items():
+        print(f"{label:<22}" + "".join(f"{figures[n]:>16}" for n in names), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="make bench BENCH_ARGS=...",
@@ -254,6 +284,11 @@ def main() -> None:
         default=None,
         help="OTEL_TRACES_SAMPLER[:ARG] for the shop, e.g. always_on or "
         "parentbased_traceidratio:0.1 (default: the shop's own)",
+    )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="add CPU per request in one process, traced at 100%%, at the default and not",
     )
     parser.add_argument("--soak", action="store_true", help="add the 90/10 mixed run")
     parser.add_argument("--soak-seconds", type=float, default=300.0, help="its length")
@@ -280,6 +315,8 @@ def main() -> None:
                 progress(f"round {number + 1} of {options.runs}")
             rounds.append(quick_round(fixtures, options, wanted))
         report(rounds)
+    if options.cpu:
+        cpu_per_request(fixtures)
     if options.soak:
         from bench.soak import soak
 
