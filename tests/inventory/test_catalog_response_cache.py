@@ -126,6 +126,14 @@ def test_credentials_are_still_checked_on_a_cached_product(shop, make_product):
     assert refused.status == 401
 
 
+def test_a_client_that_accepts_no_json_still_gets_drfs_answer(shop, make_product):
+    make_product("TEE-BLACK-M", stock=10)
+    shop("/api/v1/products/TEE-BLACK-M/")
+
+    assert shop("/api/v1/products/TEE-BLACK-M/", HTTP_ACCEPT="application/xml").status == 406
+    assert shop("/api/v1/products/TEE-BLACK-M/", HTTP_ACCEPT="application/json").status == 200
+
+
 def test_an_unknown_product_is_not_cached_and_is_found_once_created(shop, make_product):
     assert shop("/api/v1/products/TEE-BLACK-M/").status == 404
     make_product("TEE-BLACK-M", stock=4)

@@ -96,6 +96,12 @@ class CatalogResponseCache:
             return None
         if environ.get("HTTP_AUTHORIZATION") or environ.get("HTTP_COOKIE"):
             return None
+        # Content negotiation stays DRF's: the stored answer is JSON.
+        accept = environ.get("HTTP_ACCEPT", "")
+        if accept and not any(kind in accept for kind in ("json", "*/*")):
+            return None
+        if "format=" in environ.get("QUERY_STRING", ""):
+            return None
         path = environ.get("PATH_INFO", "")
         if self._routes is None:
             self._routes = _catalog_routes()
