@@ -80,6 +80,7 @@ def flat(fixtures, options: argparse.Namespace) -> bool:
                 ("order_list", "/api/v1/orders/?limit=20", "get.lua"),
             ):
                 progress(f"flat: {name} at {size:,} orders for {options.seconds:.0f} s")
+                cpu_before = server.cpu_seconds()
                 result = Wrk(
                     f"{name}@{size}",
                     server.url + path,
@@ -89,13 +90,14 @@ def flat(fixtures, options: argparse.Namespace) -> bool:
                     threads=1,
                     files=files[script],
                 ).result()
+                result.server_cpu_seconds = server.cpu_seconds() - cpu_before
                 print(json.dumps(result.summary()), flush=True)
                 measured[size][name] = result
     small, large = sizes[0], sizes[-1]
     met = True
     print(
-        f"\n{'flat':<13}{f'p50 @{small:,}':>12}{f'p50 @{large:,}':>14}{'growth':>9}"
-        f"  goal <= {P50_GROWTH_LIMIT}x"
+        f"\n{'flat':<13}{f'p50 @{small:,}':>14}{f'p50 @{large:,}':>16}{'growth':>9}"
+        f"{'cpu ms/req':>16}  goal <= {P50_GROWTH_LIMIT}x"
     )
     for name in ("place_order", "order_list"):
         before, after = measured[small][name], measured[large][name]
@@ -103,7 +105,8 @@ def flat(fixtures, options: argparse.Namespace) -> bool:
         ok = growth <= P50_GROWTH_LIMIT and before.errors == after.errors == 0
         met = met and ok
         print(
-            f"{name:<13}{before.p50_ms:>12.1f}{after.p50_ms:>14.1f}{growth:>8.2f}x  "
+            f"{name:<13}{before.p50_ms:>14.1f}{after.p50_ms:>16.1f}{growth:>8.2f}x"
+            f"{before.server_cpu_ms_per_request:>8.2f} > {after.server_cpu_ms_per_request:<6.2f} "
             f"{'met' if ok else 'NOT met'}",
             flush=True,
         )
