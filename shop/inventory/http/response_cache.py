@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import resolve, reverse
 from opentelemetry import trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.instrumentation.wsgi import wsgi_getter
 from opentelemetry.propagate import extract
 
@@ -68,7 +69,12 @@ class CatalogResponseCache:
             kind=trace.SpanKind.SERVER,
             attributes={"http.method": "GET", "http.route": route, "http.target": _path(environ)},
         ) as span:
-            entry = selectors.current_entries({entry_key: version_key})[entry_key]
+            if span.is_recording():
+                entry = selectors.current_entries({entry_key: version_key})[entry_key]
+            else:
+                # Unsampled: the Redis command's span would be dropped; skip making it.
+                with suppress_instrumentation():
+                    entry = selectors.current_entries({entry_key: version_key})[entry_key]
             span.set_attribute("shop.catalog_cache", "hit" if entry.current else "miss")
             if not entry.current:
                 # Django answers, under this span, and counts and logs the request itself.

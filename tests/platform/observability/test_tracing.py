@@ -145,3 +145,15 @@ def test_production_samples_one_new_trace_in_ten_and_follows_a_callers_decision(
 def test_development_and_an_explicit_sampler_keep_the_sdks_choice():
     assert default_sampler({}, "development") is None
     assert default_sampler({"OTEL_TRACES_SAMPLER": "always_on"}, "production") is None
+
+
+UNSAMPLED_PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
+SAMPLED_PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_a_request_whose_trace_is_not_sampled_makes_no_library_spans(client, spans):
+    unsampled = client.get("/observability-test/instrumented/", HTTP_TRACEPARENT=UNSAMPLED_PARENT)
+    sampled = client.get("/observability-test/instrumented/", HTTP_TRACEPARENT=SAMPLED_PARENT)
+
+    assert unsampled.json() == {"instrumented": False}
+    assert sampled.json() == {"instrumented": True}
