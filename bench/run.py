@@ -277,7 +277,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated quick scenarios to run (default: all; none: only --cpu/--soak/--flat)",
+        help="comma-separated quick scenarios (default: all; none: only --cpu, --soak, --flat)",
     )
     parser.add_argument(
         "--sampler",
