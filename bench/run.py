@@ -218,7 +218,8 @@ def report(rounds: list[dict[str, Result]]) -> None:
         cpu = statistics.median(x.server_cpu_ms_per_request for x in runs)
         loadgen = max(x.loadgen_cores for x in runs)
         baseline = BASELINE_OF.get(name)
-        ratio, verdict = "1 (baseline)", ""
+        ratio = "1 (baseline)" if baseline is None else f"no {baseline} run"
+        verdict = ""
         if baseline in rate:
             value = rate[name] / rate[baseline]
             ratio = f"{value:.2f}x {baseline}"
