@@ -300,6 +300,7 @@ def main() -> None:
     parser.add_argument(
         "--flat-sizes", default="10000,1000000", help="order counts compared by --flat"
     )
+    parser.add_argument("--flat-rounds", type=int, default=3, help="rounds of --flat")
     options = parser.parse_args()
 
     wanted = set(QUICK_SCENARIOS)
