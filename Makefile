@@ -41,6 +41,7 @@ test: setup lint
 # Load benchmarks over HTTP on PostgreSQL and Redis (figures and ratios; not tests).
 bench: setup
 	@scripts/services
+	@scripts/bench-tools
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Extraction rehearsal (after the full suite): each app's tests pass in a process that

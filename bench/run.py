@@ -1,12 +1,18 @@
-"""Benchmarks of the shop over HTTP against PostgreSQL and Redis (not tests).
+"""Benchmarks of the shop over HTTP, as ratios of baselines measured in the same run.
 
-Starts granian (2 WSGI workers) on the production stack, loads a catalog and
-customers, then measures each scenario and its cost relative to ``/healthz``:
+    make bench [BENCH_ARGS="--seconds 10 --runs 2 --soak --flat"]
+    .venv/bin/python -m bench.run --help
 
-    .venv/bin/python -m bench.run [--seconds 10] [--clients 8]
+Each round serves the baselines' project (``bench/baseline``: a plain ``JsonResponse``,
+and one ORM transaction) and then the shop, both under granian with 2 WSGI workers x 4
+blocking threads, on PostgreSQL and Redis, and drives each scenario with wrk. Reads are
+reported against the plain baseline, placements against the one-transaction baseline.
+``--soak`` adds the 90/10 mixed run at the seed's peak and a consistency check
+afterwards; ``--flat`` compares placement and the order list at 10k and at 1M orders.
 
-Prints one JSON line per scenario and a table of ratios. Uses its own databases
-(``bench_*``) so it never touches development or test data.
+Uses its own databases (``BENCH_DATABASE_URL``, default ``.../bench``, and
+``<name>_baseline``) and Redis db (``BENCH_REDIS_URL``, default db 9); ``BENCH_PORT``
+fixes the port, otherwise a free one is taken.
 """
 
 from __future__ import annotations
@@ -14,24 +20,42 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
-import urllib.request
-import uuid
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from bench.load import json_body, run
+from bench.load import Result, Wrk, write_lines
+from bench.servers import ROOT, Server
 
-ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-HOST = "127.0.0.1"
-# Its own port, so that two benchmark runs (or a run beside a server) do not meet.
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
+WORK_DIR = ROOT / "var" / "bench"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+POOL_SIZE = "6"
+CUSTOMERS = 64
+
+# The goals of issue 16: (baseline, least ratio, greatest p99 in ms or None).
+GOALS: dict[str, tuple[str, float, float | None]] = {
+    "product_detail": ("plain", 0.6, None),
+    "product_list": ("plain", 0.4, None),
+    "place_order": ("one_tx", 0.5, 150.0),
+    "place_order_hot": ("one_tx", 0.5, 150.0),
+}
+BASELINE_OF = {
+    "healthz": "plain",
+    "product_detail": "plain",
+    "product_list": "plain",
+    "place_order": "one_tx",
+    "place_order_hot": "one_tx",
+}
+QUICK_SCENARIOS = ["plain", "one_tx", *BASELINE_OF]
 
 
-def environment() -> dict[str, str]:
-    return {
+def shop_environment(sampler: str | None) -> dict[str, str]:
+    environ = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shop.settings",
         "SHOP_ENV": "production",
@@ -41,142 +65,279 @@ def environment() -> dict[str, str]:
         "PAYMENTS_PROVIDER": "shop.payments.providers.simulated.SimulatedProvider",
         # Served over plain HTTP on 127.0.0.1, without a TLS-ending proxy in front.
         "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": HOST,
-        "DATABASE_URL": os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench"
-        ),
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
-        "DATABASE_POOL_MAX_SIZE": "6",
-        "ORDER_PLACEMENT_RATE": "1000000/min",
-        "ORDER_WRITE_RATE": "1000000/min",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "DATABASE_POOL_MAX_SIZE": POOL_SIZE,
+        # The throttle still runs (its round trip is part of the cost); it never refuses.
+        "ORDER_PLACEMENT_RATE": "100000000/min",
+        "ORDER_WRITE_RATE": "100000000/min",
         "LOG_LEVEL": "WARNING",
+    }
+    environ.pop("OTEL_TRACES_SAMPLER", None)
+    environ.pop("OTEL_TRACES_SAMPLER_ARG", None)
+    if sampler:
+        name, _, arg = sampler.partition(":")
+        environ["OTEL_TRACES_SAMPLER"] = name
+        if arg:
+            environ["OTEL_TRACES_SAMPLER_ARG"] = arg
+    return environ
+
+
+def baseline_environment() -> dict[str, str]:
+    name = DATABASE_URL.rsplit("/", 1)
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.baseline.settings",
+        "BASELINE_DATABASE_URL": f"{name[0]}/{name[1]}_baseline",
+        "DATABASE_POOL_MAX_SIZE": POOL_SIZE,
     }
 
 
-def manage(*args: str) -> str:
+def run_python(environ: dict[str, str], *args: str, check: bool = True) -> str:
+    """Run a short command; without a pool, whose threads would hold up its exit."""
     completed = subprocess.run(
-        [PYTHON, "manage.py", *args],
+        [PYTHON, *args],
         cwd=ROOT,
-        env=environment(),
-        check=True,
+        env={**environ, "DATABASE_POOL_MAX_SIZE": "0"},
         capture_output=True,
         text=True,
+        check=False,
     )
+    if completed.returncode != 0 and (check or not completed.stdout.strip()):
+        raise SystemExit(f"bench: {' '.join(args)} failed:\n{completed.stderr.strip()[-2000:]}")
     return completed.stdout
 
 
-def start_server() -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            str(Path(PYTHON).with_name("granian")),
-            "--interface",
-            "wsgi",
-            "--host",
-            HOST,
-            "--port",
-            str(PORT),
-            "--workers",
-            "2",
-            "--blocking-threads",
-            "4",
-            "--no-log",
-            "shop.wsgi:application",
-        ],
-        cwd=ROOT,
-        env=environment(),
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{PORT}/healthz", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.terminate()
-    raise SystemExit("bench: the server did not start")
+def progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def api_request(method: str, path: str, token: str, body: object | None = None) -> object:
-    request = urllib.request.Request(
-        f"http://{HOST}:{PORT}{path}",
-        method=method,
-        data=json_body(body) if body is not None else None,
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+@dataclass
+class Fixtures:
+    tokens: list[str]
+    skus: list[str]
+    hot_sku: str
+    files: dict[str, str]
+
+
+def prepare(sampler: str | None) -> Fixtures:
+    progress("migrating the shop's bench databases and the baselines' database")
+    run_python(shop_environment(sampler), "manage.py", "migrate_all")
+    run_python(baseline_environment(), "-m", "bench.baseline.prepare")
+    progress(f"seeding 51 products and {CUSTOMERS} customers")
+    seeded = json.loads(run_python(shop_environment(sampler), "-m", "bench.seed", str(CUSTOMERS)))
+    skus: list[str] = seeded["skus"]
+    files = {
+        "BENCH_TOKENS_FILE": write_lines(WORK_DIR / "tokens.txt", seeded["tokens"]),
+        "BENCH_SKUS_FILE": write_lines(WORK_DIR / "skus.txt", skus),
+        "BENCH_PATHS_FILE": write_lines(
+            WORK_DIR / "product-paths.txt", [f"/api/v1/products/{sku}/" for sku in skus]
+        ),
+    }
+    return Fixtures(seeded["tokens"], skus, seeded["hot_sku"], files)
+
+
+def drive(
+    name: str,
+    server: Server,
+    path: str,
+    script: str,
+    options: argparse.Namespace,
+    files: dict[str, str] | None = None,
+) -> Result:
+    progress(f"{name} for {options.seconds:.0f} s")
+    cpu_before = server.cpu_seconds()
+    result = Wrk(
+        name,
+        server.url + path,
+        script=script,
+        seconds=options.seconds,
+        connections=options.connections,
+        threads=options.threads,
+        files=files,
+    ).result()
+    result.server_cpu_seconds = server.cpu_seconds() - cpu_before
+    print(json.dumps(result.summary()), flush=True)
+    return result
+
+
+def quick_round(
+    fixtures: Fixtures, options: argparse.Namespace, wanted: set[str]
+) -> dict[str, Result]:
+    results: dict[str, Result] = {}
+    if wanted & {"plain", "one_tx"}:
+        with Server("bench.baseline.wsgi:application", baseline_environment(), "/plain") as server:
+            if "plain" in wanted:
+                results["plain"] = drive("plain", server, "/plain", "get.lua", options)
+            if "one_tx" in wanted:
+                results["one_tx"] = drive("one_tx", server, "/tx", "post.lua", options)
+    shop: dict[str, Callable[[Server], Result]] = {
+        "healthz": lambda s: drive("healthz", s, "/healthz", "get.lua", options),
+        "product_detail": lambda s: drive(
+            "product_detail",
+            s,
+            "/",
+            "get.lua",
+            options,
+            {"BENCH_PATHS_FILE": fixtures.files["BENCH_PATHS_FILE"]},
+        ),
+        "product_list": lambda s: drive(
+            "product_list", s, "/api/v1/products/?limit=20", "get.lua", options
+        ),
+        "place_order": lambda s: drive(
+            "place_order", s, "/api/v1/orders/", "place.lua", options, fixtures.files
+        ),
+        "place_order_hot": lambda s: drive(
+            "place_order_hot",
+            s,
+            "/api/v1/orders/",
+            "place.lua",
+            options,
+            {**fixtures.files, "BENCH_HOT_SKU": fixtures.hot_sku},
+        ),
+    }
+    if wanted & set(shop):
+        environ = shop_environment(options.sampler)
+        with Server("shop.wsgi:application", environ, "/healthz") as server:
+            for name, scenario in shop.items():
+                if name in wanted:
+                    results[name] = scenario(server)
+    return results
+
+
+def report(rounds: list[dict[str, Result]]) -> None:
+    """The table: each scenario's median over rounds, its ratio to its baseline's median,
+    and the goal it is held to."""
+    names = [name for name in QUICK_SCENARIOS if any(name in r for r in rounds)]
+    rate = {n: statistics.median(r[n].rate for r in rounds if n in r) for n in names}
+    print(
+        f"\n{'scenario':<17}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'cpu ms/req':>12}{'wrk cores':>11}{'ratio':>16}  goal"
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"null")
+    for name in names:
+        runs = [r[name] for r in rounds if name in r]
+        p50 = statistics.median(x.p50_ms for x in runs)
+        p99 = max(x.p99_ms for x in runs)
+        errors = sum(x.errors for x in runs)
+        cpu = statistics.median(x.server_cpu_ms_per_request for x in runs)
+        loadgen = max(x.loadgen_cores for x in runs)
+        baseline = BASELINE_OF.get(name)
+        ratio = "1 (baseline)" if baseline is None else f"no {baseline} run"
+        verdict = ""
+        if baseline in rate:
+            value = rate[name] / rate[baseline]
+            ratio = f"{value:.2f}x {baseline}"
+            if name in GOALS:
+                _, least, most_p99 = GOALS[name]
+                met = value >= least and (most_p99 is None or p99 <= most_p99) and errors == 0
+                limit = f" p99<={most_p99:.0f}" if most_p99 else ""
+                verdict = f">={least}x{limit}: {'met' if met else 'NOT met'}"
+        print(
+            f"{name:<17}{rate[name]:>9.0f}{p50:>9.1f}{p99:>9.1f}{errors:>8}"
+            f"{cpu:>12.2f}{loadgen:>11.2f}{ratio:>16}  {verdict}"
+        )
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+
+
+SAMPLERS = {
+    "100%": "always_on",
+    "default (production)": None,
+    "none sampled": "always_off",
+}
+
+
+def cpu_per_request(fixtures: Fixtures) -> None:
+    """``bench.cpu`` once per sampler, each in a fresh process (tracing is set up once)."""
+    rows = {}
+    for label, sampler in SAMPLERS.items():
+        progress(f"CPU per request, traces sampled: {label}")
+        completed = subprocess.run(
+            [PYTHON, "-m", "bench.cpu", json.dumps(fixtures.tokens), json.dumps(fixtures.skus)],
+            cwd=ROOT,
+            env=shop_environment(sampler),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise SystemExit(f"bench: bench.cpu failed:\n{completed.stderr[-2000:]}")
+        rows[label] = json.loads(completed.stdout.strip().splitlines()[-1])
+        print(json.dumps({"sampled": label, **rows[label]}), flush=True)
+    names = list(next(iter(rows.values())))
+    print(f"\n{'CPU us/request':<22}" + "".join(f"{n.removesuffix('_us'):>16}" for n in names))
+    for label, figures in rows.items():
+        print(f"{label:<22}" + "".join(f"{figures[n]:>16}" for n in names), flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each scenario")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent client connections")
+    parser = argparse.ArgumentParser(
+        prog="make bench BENCH_ARGS=...",
+        description=__doc__.split("\n\n")[0],
+        epilog="Scenarios: " + ", ".join(QUICK_SCENARIOS),
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each scenario")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (-c)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (-t)")
+    parser.add_argument("--runs", type=int, default=1, help="rounds of the quick scenarios")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated quick scenarios (default: all; none: only --cpu, --soak, --flat)",
+    )
+    parser.add_argument(
+        "--sampler",
+        default=None,
+        help="OTEL_TRACES_SAMPLER[:ARG] for the shop, e.g. always_on or "
+        "parentbased_traceidratio:0.1 (default: the shop's own)",
+    )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="add CPU per request in one process, traced at 100%%, at the default and not",
+    )
+    parser.add_argument("--soak", action="store_true", help="add the 90/10 mixed run")
+    parser.add_argument("--soak-seconds", type=float, default=300.0, help="its length")
+    parser.add_argument("--flat", action="store_true", help="add flat-with-data (10k vs 1M)")
+    parser.add_argument(
+        "--flat-connections", type=int, default=8, help="wrk connections for --flat"
+    )
+    parser.add_argument(
+        "--flat-sizes", default="10000,1000000", help="order counts compared by --flat"
+    )
+    parser.add_argument("--flat-rounds", type=int, default=3, help="rounds of --flat")
     options = parser.parse_args()
 
-    print("bench: migrating bench databases", file=sys.stderr)
-    manage("migrate_all")
-    staff_token = manage("create_customer", "bench-staff", "--staff").strip().splitlines()[-1]
-    customer_tokens = [
-        manage("create_customer", f"bench-customer-{i}").strip().splitlines()[-1]
-        for i in range(options.clients)
-    ]
-    server = start_server()
-    try:
-        skus = [f"BENCH-{uuid.uuid4().hex[:8].upper()}" for _ in range(4)]
-        for sku in skus:
-            api_request(
-                "POST",
-                "/api/v1/products/",
-                staff_token,
-                {
-                    "sku": sku,
-                    "name": sku,
-                    "price": {"amount": "9.99", "currency": "EUR"},
-                    "stock": 10_000_000,
-                },
-            )
-        scenarios = {
-            "healthz": lambda c, n: ("GET", "/healthz", {}, None),
-            "product_detail": lambda c, n: ("GET", f"/api/v1/products/{skus[n % 4]}/", {}, None),
-            "product_list": lambda c, n: ("GET", "/api/v1/products/?limit=20", {}, None),
-            "place_order": lambda c, n: (
-                "POST",
-                "/api/v1/orders/",
-                {
-                    "Authorization": f"Token {customer_tokens[c]}",
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": uuid.uuid4().hex,
-                },
-                json_body(
-                    {
-                        "lines": [
-                            {"sku": skus[n % 4], "quantity": 1},
-                            {"sku": skus[(n + 1) % 4], "quantity": 2},
-                        ],
-                        "payment_method": "pm_card_visa",
-                    }
-                ),
-            ),
-        }
-        results = []
-        for name, make_request in scenarios.items():
-            print(f"bench: {name} for {options.seconds:.0f} s", file=sys.stderr)
-            result = run(
-                name, HOST, PORT, make_request, clients=options.clients, seconds=options.seconds
-            )
-            results.append(result)
-            print(json.dumps(result.summary()))
-        baseline = results[0].rate
-        print(f"\n{'scenario':<16}{'req/s':>10}{'p95 ms':>10}{'vs healthz':>12}")
-        for result in results:
-            print(
-                f"{result.name:<16}{result.rate:>10.0f}{result.percentile(95):>10.1f}"
-                f"{result.rate / baseline:>11.2f}x"
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    wanted = set(QUICK_SCENARIOS)
+    if options.only:
+        wanted = {name.strip() for name in options.only.split(",")} - {"", "none"}
+        unknown = wanted - set(QUICK_SCENARIOS)
+        if unknown:
+            parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    fixtures = prepare(options.sampler)
+    if wanted:
+        rounds = []
+        for number in range(options.runs):
+            if options.runs > 1:
+                progress(f"round {number + 1} of {options.runs}")
+            rounds.append(quick_round(fixtures, options, wanted))
+        report(rounds)
+    if options.cpu:
+        cpu_per_request(fixtures)
+    if options.soak:
+        from bench.soak import soak
+
+        soak(fixtures, options)
+    if options.flat:
+        from bench.flat import flat
+
+        flat(fixtures, options)
 
 
 if __name__ == "__main__":
-    main()
+    started = time.monotonic()
+    try:
+        main()
+    except KeyboardInterrupt:
+        raise SystemExit("bench: interrupted") from None
+    progress(f"done in {time.monotonic() - started:.0f} s")

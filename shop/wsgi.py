@@ -14,4 +14,10 @@ from shop.platform.telemetry.tracing import setup_tracing
 
 # Before the application is built: the Django instrumentation adds its middleware.
 setup_tracing()
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# Imports models: only once the application (and so Django) is set up.
+from shop.inventory.http.response_cache import CatalogResponseCache  # noqa: E402
+
+# Anonymous catalog reads are answered from cached bytes before Django's middleware.
+application = CatalogResponseCache(django_application)

@@ -1,11 +1,12 @@
 """Read-only queries over inventory's tables, and the catalog cache in front of them.
 
-Catalog entries are cached under versioned keys: each SKU (and the catalog as a
-whole) has a version token, and an entry's key contains the token current when it
-was read. A change replaces the tokens after it commits (``forget_products``), so
-readers move to keys nobody has filled yet; a slow reader that stores what it read
-before the change writes under the old token, where nobody looks any more. Deleting
-entries instead would let exactly that slow reader put the old figure back.
+Each SKU (and the catalog as a whole) has a version token in the cache, replaced after
+every committed change (``forget_products``). An entry is stored together with the
+token that was current *before* its rows were read, and a reader fetches the token
+and the entry in one round trip (``MGET``): an entry counts only while its token is
+still the current one. A slow reader that stores what it read before a change thus
+stores it under an old token, which nobody accepts any more; deleting entries instead
+would let exactly that slow reader put the old figure back.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -28,10 +30,16 @@ from shop.platform.events.history import published_about_order
 ENTRY_TIMEOUT = 300
 """Seconds an entry lives; bounds staleness if an invalidation was lost to an outage."""
 VERSION_TIMEOUT = 86_400
-_PREFIX = "inventory:v1"
-_CATALOG = "*catalog"
+_PREFIX = "inventory:v2"
+CATALOG = "*catalog"
+"""The version key's name for the catalog as a whole (every list page)."""
 _ABSENT = "absent"  # cached answer for an unknown or inactive SKU
 _SKU = re.compile(SKU_PATTERN)
+
+
+def is_sku(value: str) -> bool:
+    """Whether ``value`` can be a SKU at all (anything else is never looked up)."""
+    return _SKU.match(value) is not None
 
 
 def as_catalog_product(product: Product) -> CatalogProduct:
@@ -61,23 +69,22 @@ def active_products(*, skus: Iterable[str]) -> dict[str, CatalogProduct]:
     wanted = sorted({sku for sku in skus if _SKU.match(sku)})
     if not wanted:
         return {}
-    versions = _versions([_version_key(sku) for sku in wanted])
-    keys = {
-        sku: f"{_PREFIX}:product:{sku}:{versions[_version_key(sku)]}"
-        for sku in wanted
-        if versions.get(_version_key(sku))
-    }
-    cached = cache.get_many(list(keys.values()))
+    entries = current_entries({_entry_key(sku): version_key(sku) for sku in wanted})
     found: dict[str, Any] = {}
     missing = []
     for sku in wanted:
-        if keys.get(sku) in cached:
-            found[sku] = cached[keys[sku]]
+        entry = entries.get(_entry_key(sku))
+        if isinstance(entry, CachedEntry) and entry.current:
+            found[sku] = entry.value
         else:
             missing.append(sku)
     if missing:
         rows = {p.sku: as_catalog_product(p) for p in product_list().filter(sku__in=missing)}
-        fills = {keys[sku]: rows.get(sku, _ABSENT) for sku in missing if sku in keys}
+        fills = {
+            _entry_key(sku): (entry.token, rows.get(sku, _ABSENT))
+            for sku in missing
+            if (entry := entries.get(_entry_key(sku))) is not None and entry.token
+        }
         if fills:
             cache.set_many(fills, ENTRY_TIMEOUT)
         found.update(rows)
@@ -119,15 +126,47 @@ def active_product(*, sku: str) -> CatalogProduct | None:
 
 def cached_catalog_page(*, page: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """A rendered catalog page (keyed by ``page``, e.g. its URL), built on a miss."""
-    version = _versions([_version_key(_CATALOG)]).get(_version_key(_CATALOG))
-    if version is None:
-        return build()
-    key = f"{_PREFIX}:page:{version}:{hashlib.sha256(page.encode()).hexdigest()}"
-    body = cache.get(key)
-    if body is None:
-        body = build()
-        cache.set(key, body, ENTRY_TIMEOUT)
+    key = f"{_PREFIX}:page:{hashlib.sha256(page.encode()).hexdigest()}"
+    entry = current_entries({key: version_key(CATALOG)})[key]
+    if entry.current:
+        return entry.value
+    body = build()
+    if entry.token:
+        cache.set(key, (entry.token, body), ENTRY_TIMEOUT)
     return body
+
+
+@dataclass(frozen=True, slots=True)
+class CachedEntry:
+    """A cache entry as read: the version token current now (``None`` when the cache
+    does not answer), and the stored value if it was stored under that very token."""
+
+    token: str | None
+    value: Any = None
+    current: bool = False
+
+
+def current_entries(versions_of: dict[str, str]) -> dict[str, CachedEntry]:
+    """Each entry key of ``versions_of`` (entry key -> its version key) as read now,
+    tokens and entries together in one round trip; missing tokens are created.
+
+    Entries are stored as ``(token, value)``; store a fill under the ``token`` read
+    here, before reading the rows it is made of.
+    """
+    version_keys = sorted(set(versions_of.values()))
+    found = cache.get_many([*version_keys, *versions_of])
+    for key in version_keys:
+        if key not in found:
+            found[key] = _create_version(key)
+    entries = {}
+    for entry_key, key in versions_of.items():
+        token = found.get(key)
+        stored = found.get(entry_key)
+        if token and isinstance(stored, tuple) and len(stored) == 2 and stored[0] == token:
+            entries[entry_key] = CachedEntry(token, stored[1], current=True)
+        else:
+            entries[entry_key] = CachedEntry(token or None)
+    return entries
 
 
 def forget_products(skus: Iterable[str]) -> None:
@@ -135,7 +174,7 @@ def forget_products(skus: Iterable[str]) -> None:
 
     Call it after the change has committed (``transaction.on_commit``).
     """
-    keys = [_version_key(sku) for sku in set(skus)] + [_version_key(_CATALOG)]
+    keys = [version_key(sku) for sku in set(skus)] + [version_key(CATALOG)]
     cache.set_many({key: uuid.uuid4().hex for key in keys}, VERSION_TIMEOUT)
 
 
@@ -154,22 +193,21 @@ def reservation_history(*, order_id: UUID) -> list[HistoryEntry]:
     return published_about_order("inventory", order_id=order_id)
 
 
-def _version_key(sku: str) -> str:
+def version_key(sku: str) -> str:
+    """The cache key of ``sku``'s version token (``CATALOG`` for the catalog's)."""
     return f"{_PREFIX}:version:{sku}"
 
 
-def _versions(keys: list[str]) -> dict[str, str]:
-    """The current version token of each key, creating missing ones.
+def _entry_key(sku: str) -> str:
+    return f"{_PREFIX}:product:{sku}"
 
-    A key absent from the answer means the cache is not answering: read the database.
-    """
-    versions = cache.get_many(keys)
-    for key in keys:
-        if key not in versions:
-            token = uuid.uuid4().hex
-            # add() keeps a token another process created meanwhile.
-            versions[key] = token if cache.add(key, token, VERSION_TIMEOUT) else cache.get(key)
-    return {key: version for key, version in versions.items() if version}
+
+def _create_version(key: str) -> str | None:
+    """A fresh token for ``key``, or the one another process created meanwhile; ``None``
+    when the cache is not answering (then nothing is stored: read the database)."""
+    token = uuid.uuid4().hex
+    # add() keeps a token another process created meanwhile.
+    return token if cache.add(key, token, VERSION_TIMEOUT) else cache.get(key)
 
 
 def reserved_units_by_sku() -> tuple[dict[str, int], dict[str, int]]:

@@ -105,17 +105,36 @@ def test_a_new_product_is_found_after_a_cached_miss(anonymous, staff):
 
 def test_a_slow_reader_cannot_put_an_old_figure_back(make_product):
     make_product("TEE-BLACK-M", stock=10)
-    # A reader that looked before the change and stores its answer only after it...
-    stale = selectors.active_product(sku="TEE-BLACK-M")
-    entry_keys_before = cache.keys("*inventory:v1:product:TEE-BLACK-M:*")
-    assert entry_keys_before
+    assert selectors.active_product(sku="TEE-BLACK-M").available == 10
+    # What a reader that looked before the change stores only after it: the old
+    # figure, under the version token it read first.
+    [entry_key] = cache.keys("*inventory:v2:product:TEE-BLACK-M")
+    stale = cache.get(entry_key)
+    assert stale[1].available == 10
 
     inventory.reserve(order_id=uuid.uuid4(), lines=[StockLine("TEE-BLACK-M", 4)])
-    for key in entry_keys_before:
-        cache.set(key, stale, 300)
+    cache.set(entry_key, stale, 300)
 
-    # ...writes under the version readers no longer use.
+    # Its token is no longer the current one: readers do not take it.
     assert selectors.active_product(sku="TEE-BLACK-M").available == 6
+
+
+def test_a_cached_read_costs_one_cache_round_trip(anonymous, make_product, monkeypatch):
+    make_product("TEE-BLACK-M", stock=10)
+    assert available(anonymous) == 10
+    assert listed_available(anonymous) == 10
+    calls = []
+    for method in ("get", "get_many", "set", "set_many", "add"):
+        original = getattr(cache, method)
+        monkeypatch.setattr(
+            cache, method, lambda *a, _m=method, _o=original, **k: calls.append(_m) or _o(*a, **k)
+        )
+
+    assert available(anonymous) == 10
+    assert listed_available(anonymous) == 10
+    assert inventory.get_products(skus=["TEE-BLACK-M"])["TEE-BLACK-M"].available == 10
+
+    assert calls == ["get_many", "get_many", "get_many"]
 
 
 def test_reads_still_work_when_the_cache_is_down(anonymous, make_product):

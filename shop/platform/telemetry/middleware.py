@@ -72,6 +72,29 @@ def method_of(request: HttpRequest) -> str:
     return request.method if request.method in KNOWN_METHODS else "OTHER"
 
 
+def record_request(*, method: str, path: str, route: str, status: int, seconds: float) -> None:
+    """Count and time one answered request, and log its access line (not for probes and
+    scrapes that succeed). For answers made outside Django's middleware as well."""
+    known_method = method if method in KNOWN_METHODS else "OTHER"
+    HTTP_REQUESTS.labels(route, known_method, status).inc()
+    HTTP_REQUEST_DURATION.labels(route, known_method, status).observe(seconds)
+    if (route in QUIET_ROUTES and status < 400) or not access_log.isEnabledFor(logging.INFO):
+        return
+    access_log.info(
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "http_method": method,
+            "http_route": route,
+            "http_path": path,
+            "http_status": status,
+            "duration_ms": round(seconds * 1000, 3),
+        },
+    )
+
+
 class RequestMetricsMiddleware:
     """Count and time each request by route template, method and status, and log one
     access line for it (not for probes and scrapes that succeed)."""
@@ -82,24 +105,12 @@ class RequestMetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
-        duration = time.perf_counter() - started
-        route, method, status = route_of(request), method_of(request), response.status_code
-        HTTP_REQUESTS.labels(route, method, status).inc()
-        HTTP_REQUEST_DURATION.labels(route, method, status).observe(duration)
-        if route in QUIET_ROUTES and status < 400:
-            return response
-        access_log.info(
-            "%s %s %s",
-            request.method,
-            request.path,
-            status,
-            extra={
-                "http_method": request.method,
-                "http_route": route,
-                "http_path": request.path,
-                "http_status": status,
-                "duration_ms": round(duration * 1000, 3),
-            },
+        record_request(
+            method=request.method or "",
+            path=request.path,
+            route=route_of(request),
+            status=response.status_code,
+            seconds=time.perf_counter() - started,
         )
         return response
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from opentelemetry import trace
 from opentelemetry.instrumentation.django import DjangoInstrumentor
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.resources import (
     DEPLOYMENT_ENVIRONMENT,
     SERVICE_NAME,
@@ -27,10 +29,15 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
 # Probes and scrapes arrive every few seconds and would drown the real traces.
 UNTRACED_URLS = "healthz,readyz,metrics"
 REQUEST_ID_MIDDLEWARE = "shop.platform.telemetry.middleware.RequestIdMiddleware"
+UNSAMPLED_REQUEST_MIDDLEWARE = "shop.platform.telemetry.tracing.UnsampledRequestMiddleware"
+# Head sampling in production when OTEL_TRACES_SAMPLER is unset: one new trace in ten,
+# and whatever a caller's traceparent decided (docs/observability.md has the figures).
+PRODUCTION_SAMPLE_RATIO = 0.1
 
 _lock = threading.Lock()
 _provider: TracerProvider | None = None
@@ -47,7 +54,9 @@ def setup_tracing() -> TracerProvider:
     with _lock:
         if _provider is not None:
             return _provider
-        provider = TracerProvider(resource=service_resource())
+        provider = TracerProvider(
+            resource=service_resource(), sampler=default_sampler(os.environ, settings.SHOP_ENV)
+        )
         exporter = span_exporter(os.environ)
         if exporter is not None:
             provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -57,10 +66,52 @@ def setup_tracing() -> TracerProvider:
             excluded_urls=os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", UNTRACED_URLS),
             middleware_position=tracing_middleware_position(settings.MIDDLEWARE),
         )
+        _follow_tracing_middleware_with(UNSAMPLED_REQUEST_MIDDLEWARE)
         PsycopgInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
         RedisInstrumentor().instrument(tracer_provider=provider)
         _provider = provider
         return provider
+
+
+class UnsampledRequestMiddleware:
+    """Inside a request whose trace is not sampled, the libraries' instrumentation
+    (SQL statements, Redis commands) makes no spans: they would be dropped unrecorded,
+    and making them costs CPU on every statement. The shop's own spans (calls through
+    bindings, events) are still made, so ids and ``traceparent`` carry on as before.
+
+    Installed by ``setup_tracing`` right after the tracing middleware, whose request
+    span is then the current one.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if trace.get_current_span().is_recording():
+            return self.get_response(request)
+        with suppress_instrumentation():
+            return self.get_response(request)
+
+
+def _follow_tracing_middleware_with(middleware: str) -> None:
+    installed = list(settings.MIDDLEWARE)
+    tracing = next((m for m in installed if m.endswith("otel_middleware._DjangoMiddleware")), None)
+    if tracing is None or middleware in installed:
+        return
+    installed.insert(installed.index(tracing) + 1, middleware)
+    settings.MIDDLEWARE = installed
+
+
+def default_sampler(environ: Mapping[str, str], shop_env: str) -> Sampler | None:
+    """The sampler when ``OTEL_TRACES_SAMPLER`` chooses none: in production
+    ``parentbased_traceidratio`` at ``PRODUCTION_SAMPLE_RATIO``; elsewhere ``None``, the
+    SDK's own default (every trace), so development and tests see every span.
+
+    With the variable set, ``None`` too: the SDK then reads it (and its ``_ARG``).
+    """
+    if environ.get("OTEL_TRACES_SAMPLER", "").strip() or shop_env != "production":
+        return None
+    return ParentBased(TraceIdRatioBased(PRODUCTION_SAMPLE_RATIO))
 
 
 def tracing_middleware_position(middleware: Sequence[str]) -> int:

@@ -5,9 +5,16 @@ from django.db import connections
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import (
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    StatusCode,
+    TraceFlags,
+    set_span_in_context,
+)
 
-from shop.platform.telemetry.tracing import setup_tracing, span_exporter
+from shop.platform.telemetry.tracing import default_sampler, setup_tracing, span_exporter
 
 pytestmark = pytest.mark.urls("tests.platform.observability.urls")
 
@@ -114,3 +121,39 @@ def test_spans_are_exported_only_where_the_otel_variables_say(environ, exporter)
 def test_an_unknown_exporter_is_refused_at_start_up():
     with pytest.raises(ValueError, match="OTEL_TRACES_EXPORTER='zipkin'"):
         span_exporter({"OTEL_TRACES_EXPORTER": "zipkin"})
+
+
+def _decision(sampler, trace_id: int, parent_sampled: bool | None = None):
+    context = None
+    if parent_sampled is not None:
+        flags = TraceFlags(TraceFlags.SAMPLED if parent_sampled else TraceFlags.DEFAULT)
+        parent = SpanContext(trace_id, 1, is_remote=True, trace_flags=flags)
+        context = set_span_in_context(NonRecordingSpan(parent))
+    return sampler.should_sample(context, trace_id, "GET /").decision.is_sampled()
+
+
+def test_production_samples_one_new_trace_in_ten_and_follows_a_callers_decision():
+    sampler = default_sampler({}, "production")
+    # Trace ids are random: the ratio sampler keeps those below ratio x 2^64.
+    low, high = 1, (1 << 64) - 1
+    assert _decision(sampler, low) is True
+    assert _decision(sampler, high) is False
+    assert _decision(sampler, high, parent_sampled=True) is True
+    assert _decision(sampler, low, parent_sampled=False) is False
+
+
+def test_development_and_an_explicit_sampler_keep_the_sdks_choice():
+    assert default_sampler({}, "development") is None
+    assert default_sampler({"OTEL_TRACES_SAMPLER": "always_on"}, "production") is None
+
+
+UNSAMPLED_PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
+SAMPLED_PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_a_request_whose_trace_is_not_sampled_makes_no_library_spans(client, spans):
+    unsampled = client.get("/observability-test/instrumented/", HTTP_TRACEPARENT=UNSAMPLED_PARENT)
+    sampled = client.get("/observability-test/instrumented/", HTTP_TRACEPARENT=SAMPLED_PARENT)
+
+    assert unsampled.json() == {"instrumented": False}
+    assert sampled.json() == {"instrumented": True}

@@ -1,5 +1,6 @@
 """Endpoints that exist only for these tests: an order placement driving two bindings,
-a cached read, an item route with an id, a problem and a crash."""
+a cached read, an item route with an id, a problem, a crash, and whether the libraries'
+instrumentation is on."""
 
 import logging
 import uuid
@@ -8,6 +9,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.http import JsonResponse
 from django.urls import include, path
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 
@@ -62,6 +64,11 @@ def crash(request):
     raise RuntimeError("the view broke")
 
 
+def instrumented(request):
+    """Whether the libraries' instrumentation would make spans here."""
+    return JsonResponse({"instrumented": is_instrumentation_enabled()})
+
+
 urlpatterns = [
     path(
         "observability-test/",
@@ -72,6 +79,7 @@ urlpatterns = [
                 path("things/<uuid:thing_id>/", thing),
                 path("crash/", crash),
                 path("refuse/", refuse),
+                path("instrumented/", instrumented),
             ]
         ),
     ),
