@@ -17,7 +17,8 @@ setup_tracing()
 django_application = get_wsgi_application()
 
 # Imports models: only once the application (and so Django) is set up.
-from shop.inventory.http.response_cache import CatalogResponseCache  # noqa: E402
+from shop.platform.domains import wrap_wsgi_application  # noqa: E402
 
-# Anonymous catalog reads are answered from cached bytes before Django's middleware.
-application = CatalogResponseCache(django_application)
+# A served app may answer some requests before Django's middleware (the catalog's
+# anonymous reads, from cached bytes): its AppConfig names the wrappers.
+application = wrap_wsgi_application(django_application)

@@ -9,6 +9,8 @@ class InventoryConfig(domains.DomainAppConfig):
     contract = "contracts.inventory.InventoryService"
     facade = "shop.inventory.facade.InventoryFacade"
     api_urls = "shop.inventory.http.urls"
+    # Anonymous catalog reads are answered from cached bytes before Django's middleware.
+    wsgi_wrappers = ("shop.inventory.http.response_cache.CatalogResponseCache",)
 
     def staff_roles(self) -> dict[str, list[str]]:
         """What each staff role may do here (see shop.platform.roles): support sees and

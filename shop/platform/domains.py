@@ -11,9 +11,11 @@ serving a subset (``SHOP_APPS``) imports nothing of the others.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.apps import AppConfig, apps
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 
 class DomainAppConfig(AppConfig):
@@ -27,6 +29,9 @@ class DomainAppConfig(AppConfig):
     """Module whose ``urlpatterns`` are served under ``/api/v1/``."""
     uses: tuple[str, ...] = ()
     """Dotted paths of the other apps' Protocols this app calls through bindings."""
+    wsgi_wrappers: tuple[str, ...] = ()
+    """Dotted paths of WSGI middleware (called with the application, returning one) that
+    answer some of this app's requests in front of Django, such as replayed cached reads."""
 
     @property
     def database_alias(self) -> str:
@@ -78,6 +83,14 @@ def describe_apps(entries: Iterable[str]) -> list[DomainAppConfig]:
 def installed_domain_apps() -> list[DomainAppConfig]:
     """The domain apps this process serves, in ``INSTALLED_APPS`` order."""
     return [config for config in apps.get_app_configs() if isinstance(config, DomainAppConfig)]
+
+
+def wrap_wsgi_application(application: Any) -> Any:
+    """``application`` behind the WSGI wrappers of the served apps, in their order."""
+    for config in installed_domain_apps():
+        for path in config.wsgi_wrappers:
+            application = import_string(path)(application)
+    return application
 
 
 def app_database_aliases() -> tuple[str, ...]:

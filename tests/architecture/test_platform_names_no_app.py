@@ -48,6 +48,8 @@ def app_names_in(source: str, app_names: set[str]) -> list[str]:
             text = node.attr
         elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | ast.alias):
             text = node.name
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            text = node.module
         else:
             continue
         if words(text) & app_names:
@@ -87,7 +89,16 @@ APP_ALIASES = ("inventory", "orders", "payments")
 
 class PaymentsOutboxMessage:
     """An example in a docstring is fine: payments."""
+
+
+from shop.inventory.http.response_cache import CatalogResponseCache
 '''
     found = app_names_in(planted, {"inventory", "orders", "payments"})
 
-    assert sorted(found) == ["4: inventory", "4: orders", "4: payments", "7: PaymentsOutboxMessage"]
+    assert sorted(found) == [
+        "11: shop.inventory.http.response_cache",
+        "4: inventory",
+        "4: orders",
+        "4: payments",
+        "7: PaymentsOutboxMessage",
+    ]
