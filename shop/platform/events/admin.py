@@ -26,7 +26,8 @@ DATABASE_PARAMETER = "database"
 
 
 def outbox_database(request: HttpRequest) -> str:
-    """The app database whose outbox ``request`` looks at (the first one by default).
+    """The app database whose events (its outbox, or what it parked) ``request`` looks
+    at (the first one by default).
 
     The changelist names it in its query; a page reached from it (a message, an
     action's confirmation) carries it in ``_changelist_filters``.
@@ -44,13 +45,14 @@ class DatabaseFilter(admin.SimpleListFilter):
 
     title = "app database"
     parameter_name = DATABASE_PARAMETER
+    shown_as = "{alias} outbox"
 
     def __init__(self, request: HttpRequest, *args: Any) -> None:
         super().__init__(request, *args)
         self.current = outbox_database(request)
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(alias, f"{alias} outbox") for alias in app_database_aliases()]
+        return [(alias, self.shown_as.format(alias=alias)) for alias in app_database_aliases()]
 
     def choices(self, changelist: Any) -> Any:
         for alias, title in self.lookup_choices:
@@ -61,7 +63,7 @@ class DatabaseFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        # OutboxMessageAdmin.get_queryset already reads the chosen database.
+        # The admin's get_queryset already reads the chosen database.
         return queryset
 
 
@@ -146,32 +148,10 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         )
 
 
-class ParkedDatabaseFilter(admin.SimpleListFilter):
-    """Which app database's parked messages to list (each app parks in its own)."""
+class ParkedDatabaseFilter(DatabaseFilter):
+    """Which app database's parked messages the list shows (each app parks in its own)."""
 
-    title = "database"
-    parameter_name = "database"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(alias, alias) for alias in app_database_aliases()]
-
-    def value(self) -> str | None:
-        chosen = super().value()
-        aliases = app_database_aliases()
-        return chosen if chosen in aliases else next(iter(aliases), None)
-
-    def choices(self, changelist: Any) -> Any:
-        # Always one database: no "All" choice.
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        alias = self.value()
-        return queryset.using(alias) if alias else queryset.none()
+    shown_as = "parked in {alias}"
 
 
 @admin.register(ParkedConsumerMessage)
@@ -197,9 +177,7 @@ class ParkedConsumerMessageAdmin(ReadOnlyAdmin):
     actions = ["redrive_parked"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        aliases = app_database_aliases()
-        queryset = super().get_queryset(request)
-        return queryset.using(aliases[0]) if aliases else queryset.none()
+        return super().get_queryset(request).using(outbox_database(request))
 
     def has_redrive_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("events.change_parkedconsumermessage")
@@ -242,7 +220,7 @@ def parked_events(request: HttpRequest) -> list[OperationsItem]:
                 count=ParkedConsumerMessage.objects.using(alias)
                 .filter(parked_at__isnull=False, applied_at__isnull=True)
                 .count(),
-                url=f"{url}?database={alias}",
+                url=f"{url}?{DATABASE_PARAMETER}={alias}",
                 hint="A subscriber kept failing on them; fix the cause, then re-drive them.",
             )
             for alias in aliases
