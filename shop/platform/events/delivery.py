@@ -141,9 +141,13 @@ def deliver(
         (metrics.parked if outcome is Outcome.PARKED else metrics.retried).labels(**labels).inc()
         return outcome
     message.delivered_at = timezone.now()
+    update_fields = ["delivered_at"]
     if streams.enabled():
         message.stream_pending = not (stream or streams.BatchAppender()).append(message)
-    message.save(using=alias, update_fields=["delivered_at", "stream_pending"])
+        update_fields.append("stream_pending")
+    # With a broker, ``stream_pending`` is the relay's: the value read at the claim may
+    # be stale by now (published meanwhile), and writing it back would publish it again.
+    message.save(using=alias, update_fields=update_fields)
     metrics.delivered.labels(**labels).inc()
     return Outcome.DELIVERED
 
