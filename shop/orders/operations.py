@@ -199,3 +199,59 @@ def cancel_after_payment_failure(*, order_id: UUID, reason: str) -> Order | None
     )
     transaction.on_commit(lambda: drive_cancel(lease, reason=cancel_reason), using=DB, robust=True)
     return order
+
+
+def refund_after_provider_refund(
+    *, order_id: UUID, refunded_total_minor: int, currency: str
+) -> Order | None:
+    """The provider reports money given back: a shipped order refunded in full ends ``refunded``.
+
+    Called in the event handler's transaction, so the move (and its ``OrderRefunded``)
+    commits with the inbox entry. Nothing is asked of payments: the money is back already.
+
+    - A partial refund (less than the order's total) changes no status.
+    - An order ``refunded``, or under its own refund, is left as it is: that refund made
+      payments publish this, and the refund (or the reconciler) ends it ``refunded``.
+    - A ``shipped`` order is claimed and finished at once. Should another driver hold
+      it, ``OrderBusy`` is raised and the event retried.
+    - Captured money exists only from a ship onward: a ``confirmed`` order can hold it
+      only while its ship is under way (or was cut short), so ``OrderBusy`` is raised
+      then too, and the event is applied once the ship is finished. Any other status
+      is left as it is, with an error logged for an operator.
+    """
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        return None
+    if refunded_total_minor < order.total_minor:
+        logger.info(
+            "order %s partially refunded (%s of %s): its status stays %s",
+            order_id,
+            refunded_total_minor,
+            order.total_minor,
+            order.status,
+        )
+        return order
+    if order.status == OrderStatus.REFUNDED or order.operation == Operation.REFUND:
+        # Its own refund, finished or under way (or cut short: the reconciler finishes
+        # it, and a payment refunded in full lets that refund end ``refunded``).
+        return order
+    if order.status == OrderStatus.PENDING or (
+        order.status == OrderStatus.CONFIRMED and order.operation == Operation.SHIP
+    ):
+        raise OrderBusy(order_id)
+    if order.status != OrderStatus.SHIPPED:
+        logger.error(
+            "payment of %s order %s was refunded at the provider; left to an operator",
+            order.status,
+            order_id,
+        )
+        return order
+    lease = claim(order_id=order_id, operation=Operation.REFUND, target=OrderStatus.REFUNDED)
+    finish(
+        lease,
+        target=OrderStatus.REFUNDED,
+        reason="refunded_at_provider",
+        events=[OrderRefunded(order_id=order_id, amount=Money(refunded_total_minor, currency))],
+        order=order,
+    )
+    return order
