@@ -17,6 +17,8 @@ from django.apps import AppConfig, apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from shop.platform.rpc.conf import url_setting
+
 
 class DomainAppConfig(AppConfig):
     """The self-description of a domain app (subclass it in the app's ``apps.py``)."""
@@ -107,5 +109,4 @@ def domain_app_of_label(label: str) -> DomainAppConfig | None:
 def service_url_variable(contract: str) -> str:
     """The environment variable locating ``contract``'s app when served elsewhere:
     ``contracts.inventory.InventoryService`` → ``INVENTORY_SERVICE_URL``."""
-    module = contract.removeprefix("contracts.").split(".", 1)[0]
-    return f"{module.upper()}_SERVICE_URL"
+    return url_setting(contract)

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 90
 
 
-def test_database_environment(aliases: Iterable[str] | None = None) -> dict[str, str]:
+def environment_of_the_test_databases(aliases: Iterable[str] | None = None) -> dict[str, str]:
     """The ``*DATABASE_URL`` variables naming this session's test databases (``default``
     and, when ``aliases`` is given, only those app databases)."""
     env = {}
@@ -52,7 +52,7 @@ class ShopProcess:
         served = None if apps is None else [app.strip() for app in apps.split(",")]
         self.env = {
             **base,
-            **test_database_environment(served),
+            **environment_of_the_test_databases(served),
             "DJANGO_SETTINGS_MODULE": "tests.contracts.server_settings",
             "TEST_PAYMENTS_SIMULATOR": json.dumps(simulator or {}),
             **({"SHOP_APPS": apps} if apps else {}),

@@ -10,9 +10,10 @@ import pytest
 from prometheus_client import REGISTRY
 
 from contracts.common import ServiceUnavailable
+from shop.platform.checks import check_bindings
 from shop.platform.rpc.client import forget_breakers
 from shop.platform.rpc.clients import client_class
-from shop.platform.rpc.conf import BadServiceUrl
+from shop.platform.rpc.conf import BadServiceUrl, client_path
 
 PaymentsClient = client_class("contracts.payments.PaymentsService")
 
@@ -97,3 +98,16 @@ def test_a_service_url_that_is_not_grpc_is_refused(settings, url):
 
     with pytest.raises(BadServiceUrl):
         PaymentsClient()
+
+
+def test_a_service_url_without_a_port_is_named_at_start_up(settings):
+    settings.PAYMENTS_SERVICE_URL = "grpc://payments"
+    settings.SHOP_BINDINGS = {
+        **settings.SHOP_BINDINGS,
+        "contracts.payments.PaymentsService": client_path("contracts.payments.PaymentsService"),
+    }
+
+    messages = [str(error.msg) for error in check_bindings() if error.id == "shop.E003"]
+
+    assert len(messages) == 1
+    assert "'grpc://payments' names no port" in messages[0]
