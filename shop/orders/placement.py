@@ -56,6 +56,7 @@ logger = logging.getLogger(__name__)
 REJECTED_STOCK_SHORT = "insufficient_stock"
 REJECTED_UNAVAILABLE = "product_unavailable"
 REJECTED_RESERVATION_EXPIRED = "expired"
+REJECTED_NOT_COMPLETED = "not_completed"  # the reconciler gave up on an interrupted one
 # What the order, payment and ledger columns (64-bit) can hold, with room to spare.
 MAX_TOTAL_MINOR = 10**15
 

@@ -24,6 +24,7 @@ from shop.orders.driving import LeaseLost, claim, finish, let_go
 from shop.orders.errors import OrderBusy, OrderError
 from shop.orders.models import Operation, Order
 from shop.orders.operations import drive_cancel, drive_refund, drive_ship
+from shop.orders.placement import REJECTED_NOT_COMPLETED
 from shop.platform.bindings import bound
 
 logger = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ def _settle_pending(order_id: UUID) -> str:
         finish(
             lease,
             target=OrderStatus.REJECTED,
-            reason="not_completed",
+            reason=REJECTED_NOT_COMPLETED,
             short_skus=skus,
             events=[OrderRejected(order_id=order_id, short_skus=tuple(skus))],
         )

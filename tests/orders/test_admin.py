@@ -17,7 +17,7 @@ from django.test import Client
 
 from contracts.common import ServiceUnavailable
 from shop.orders import operations
-from shop.orders.models import Order
+from shop.orders.models import Operation, Order
 from shop.platform.roles import ensure_staff_groups
 from tests.orders.conftest import age_orders, place
 
@@ -226,6 +226,24 @@ def test_the_operations_page_counts_stuck_orders_for_those_who_may_see_them(alic
     stuck = staff("sam2", "support").get(row["url"].replace("&amp;", "&"))
     assert stuck.context["cl"].result_count == 1
     assert "Pending orders past their deadline" not in nobody_page.text
+
+
+def test_the_operations_page_counts_orders_left_mid_change_and_lists_them(alice):
+    left = place(alice).json()["id"]
+    place(alice)  # confirmed and idle: not counted
+    # A ship whose process died before finishing it: the marker stays, the lease ran out.
+    Order.objects.filter(pk=left).update(operation=Operation.SHIP)
+
+    page = staff("sam", "support").get("/admin/operations/")
+
+    row = re.search(
+        r'<a href="(?P<url>[^"]+)">Orders left mid-change</a></th>\s*'
+        r'<td class="count">(?P<count>\d+)</td>',
+        page.text,
+    )
+    assert row is not None and row["count"] == "1"
+    busy = staff("sam2", "support").get(row["url"].replace("&amp;", "&"))
+    assert [str(order.pk) for order in busy.context["cl"].result_list] == [left]
 
 
 def test_a_customers_link_lists_their_orders(alice, bob, with_emails):

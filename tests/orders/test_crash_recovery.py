@@ -95,6 +95,22 @@ def test_the_reconciler_settles_an_order_whose_process_died_after_each_step(
     assert reconcile_orders() == {}
 
 
+def test_the_reconciler_confirms_a_free_order_whose_process_died_after_reserving(
+    alice, bound_fakes
+):
+    bound_fakes.inventory.add("SAMPLE", price=0, stock=10)
+    bound_fakes.inventory.faults.crash_after.add("reserve")
+    order = place_and_die(alice, lines=[{"sku": "SAMPLE", "quantity": 1}])
+    age_orders(61)
+
+    outcomes = reconcile_orders()
+
+    order.refresh_from_db()
+    assert outcomes == {OrderStatus.CONFIRMED: 1}  # nothing to pay: it counts as paid
+    assert bound_fakes.inventory.state_of(order.id) == "reserved"
+    assert bound_fakes.payments.status_of(order.id) is None
+
+
 def test_an_authorized_order_whose_reservation_lapsed_is_voided_and_rejected(alice, bound_fakes):
     bound_fakes.payments.faults.crash_after.add("authorize")
     order = place_and_die(alice)

@@ -166,3 +166,18 @@ def test_an_unreachable_service_answers_503_and_the_retry_finishes_the_same_orde
     assert retry.json()["id"] == str(order.id)
     assert Order.objects.count() == 1
     assert bound_fakes.payments.provider_calls["authorize"] == 1
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_only_the_request_holding_a_keys_lease_releases_it():
+    stalled = idempotency.claim_key(customer_id=1, key="k", request_fingerprint="f").record
+    # The stalled request's lease runs out, and its retry takes the key over.
+    IdempotencyRecord.objects.filter(pk=stalled.pk).update(locked_until=stalled.created_at)
+    retry = idempotency.claim_key(customer_id=1, key="k", request_fingerprint="f")
+    assert retry.kind is idempotency.ClaimKind.RESUME
+
+    idempotency.release_key(record=stalled)  # the stalled request cleans up late
+
+    assert IdempotencyRecord.objects.get().locked_until == retry.record.locked_until
+    idempotency.release_key(record=retry.record)
+    assert IdempotencyRecord.objects.get().locked_until is None

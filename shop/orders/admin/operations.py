@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.orders import selectors
-from shop.orders.models import Order
+from shop.orders.models import Operation, Order
 from shop.platform.operations import OperationsItem, operations_section
 
 
@@ -25,7 +25,7 @@ def stuck_orders(request: HttpRequest) -> list[OperationsItem]:
         ),
         OperationsItem(
             title="Orders left mid-change",
-            count=Order.objects.exclude(operation="").count(),
+            count=Order.objects.exclude(operation=Operation.NONE).count(),
             url=f"{changelist}?processing=busy",
             hint="A ship, cancel or refund is running, or a dead process left it; "
             "the reconciler finishes it.",

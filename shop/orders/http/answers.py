@@ -42,7 +42,7 @@ REJECTIONS = {
         "The stock held for this order ran out of time before the payment was done;"
         " it was not placed.",
     ),
-    "not_completed": (  # the reconciler gave up on it
+    placement.REJECTED_NOT_COMPLETED: (
         "order-not-completed",
         "Order not completed",
         "The order could not be completed after an interruption; it was not placed.",
