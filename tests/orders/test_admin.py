@@ -281,3 +281,31 @@ def test_with_payments_unreachable_the_admin_still_serves_and_says_so(
     assert messages_of(filtered) == ["Payments cannot be reached right now: no order is shown."]
     assert "payments cannot be reached right now" in page.text
     assert "reserved: 2 x TEE-BLACK-M" in page.text  # inventory still answers
+
+
+def test_with_payments_unreachable_an_act_is_confirmed_and_reported_from_the_order(
+    alice, bound_fakes, monkeypatch
+):
+    order_id = place(alice).json()["id"]
+    warehouse = staff("wes", "warehouse")
+
+    def down(**kwargs):
+        raise ServiceUnavailable("payments", reason="connection refused")
+
+    # Payments answers the capture, but not the reads around it.
+    for method in ("get", "get_many", "payment_history"):
+        monkeypatch.setattr(bound_fakes.payments, method, down)
+    confirm = warehouse.get(f"{CHANGELIST}{order_id}/act/ship/")
+    done = warehouse.post(
+        CHANGELIST,
+        {"action": "ship_orders", "_selected_action": [order_id], "confirm": "yes"},
+        follow=True,
+    )
+
+    assert confirm.status_code == 200
+    assert "Capture of 25.00 EUR; 2 x TEE-BLACK-M committed from stock." in confirm.text
+    assert done.status_code == 200
+    assert messages_of(done) == [
+        f"Order {order_id} shipped: 25.00 EUR captured, 2 x TEE-BLACK-M committed from stock."
+    ]
+    assert Order.objects.get().status == "shipped"

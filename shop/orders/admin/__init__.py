@@ -296,7 +296,11 @@ class OrderAdmin(ReadOnlyAdmin):
         self, request: HttpRequest, queryset: QuerySet, act: OrderAct
     ) -> TemplateResponse:
         orders = list(queryset.prefetch_related("lines").order_by("-created_at"))
-        payments = selectors.payments_of(order_ids=[order.id for order in orders])
+        try:
+            payments = selectors.payments_of(order_ids=[order.id for order in orders])
+        except ServiceUnavailable:
+            # The plan is told from the orders alone; the act itself may still be refused.
+            payments = {}
         plans = [
             (order, act.plan(order, payments.get(order.id)), act.allows(order)) for order in orders
         ]

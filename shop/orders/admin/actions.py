@@ -165,5 +165,10 @@ def perform(act: OrderAct, order_ids: Sequence[UUID]) -> Outcome:
         if order is None:
             refused.append(act.refusal(order_id, OrderNotFound(order_id)))
             continue
-        succeeded.append(act.report(order, selectors.payment_of(order_id=order_id)))
+        try:
+            payment = selectors.payment_of(order_id=order_id)
+        except ServiceUnavailable:
+            # Done already: say so from the order alone, and go on with the others.
+            payment = None
+        succeeded.append(act.report(order, payment))
     return Outcome(succeeded, refused)
