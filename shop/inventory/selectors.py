@@ -42,6 +42,11 @@ def is_sku(value: str) -> bool:
     return _SKU.match(value) is not None
 
 
+def _lookable(skus: Iterable[str]) -> list[str]:
+    """``skus`` without repeats and without what cannot be a SKU, in order."""
+    return sorted({sku for sku in skus if is_sku(sku)})
+
+
 def as_catalog_product(product: Product) -> CatalogProduct:
     """The catalog view of a product row (its ``stock`` joined)."""
     return CatalogProduct(
@@ -66,7 +71,7 @@ def product_with_stock(*, sku: str) -> Product:
 def active_products(*, skus: Iterable[str]) -> dict[str, CatalogProduct]:
     """The active products among ``skus`` by SKU, from the cache where it has them."""
     # A string that cannot be a SKU never reaches the cache or the database.
-    wanted = sorted({sku for sku in skus if _SKU.match(sku)})
+    wanted = _lookable(skus)
     if not wanted:
         return {}
     entries = current_entries({_entry_key(sku): version_key(sku) for sku in wanted})
@@ -98,7 +103,7 @@ def products_for_sale(*, skus: Iterable[str]) -> dict[str, CatalogProduct]:
     cache is neither read nor filled. Every reservation moves the figures it caches, so
     an order's read would nearly always miss, then fill an entry nobody reads.
     """
-    wanted = sorted({sku for sku in skus if _SKU.match(sku)})
+    wanted = _lookable(skus)
     if not wanted:
         return {}
     rows = (

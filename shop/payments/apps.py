@@ -17,14 +17,10 @@ class PaymentsConfig(domains.DomainAppConfig):
 
     def production_refusals(self, environ: Mapping[str, str]) -> list[str]:
         """Webhooks signed with a secret of the deployment's own, and a provider chosen."""
-        from shop.payments.conf import DEVELOPMENT_WEBHOOK_SECRET, MIN_WEBHOOK_SECRET_LENGTH
+        from shop.payments.conf import MIN_WEBHOOK_SECRET_LENGTH, is_deployment_webhook_secret
 
         refusals = []
-        webhook_secret = environ.get("PAYMENTS_WEBHOOK_SECRET", "")
-        if (
-            webhook_secret == DEVELOPMENT_WEBHOOK_SECRET
-            or len(webhook_secret) < MIN_WEBHOOK_SECRET_LENGTH
-        ):
+        if not is_deployment_webhook_secret(environ.get("PAYMENTS_WEBHOOK_SECRET", "")):
             refusals.append(
                 "PAYMENTS_WEBHOOK_SECRET must be set to the provider's secret "
                 f"({MIN_WEBHOOK_SECRET_LENGTH}+ characters), not the development one"

@@ -7,14 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-from shop.payments.conf import DEVELOPMENT_WEBHOOK_SECRET, MIN_WEBHOOK_SECRET_LENGTH
+from shop.payments.conf import is_deployment_webhook_secret
 
 
 @checks.register("payments", deploy=True)
 def check_webhook_secret(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """A deployment signs webhooks with a secret of its own."""
     secret = getattr(settings, "PAYMENTS_WEBHOOK_SECRET", "")
-    if secret and secret != DEVELOPMENT_WEBHOOK_SECRET and len(secret) >= MIN_WEBHOOK_SECRET_LENGTH:
+    if is_deployment_webhook_secret(secret):
         return []
     return [
         checks.Error(

@@ -18,6 +18,11 @@ DEVELOPMENT_WEBHOOK_SECRET = "whsec_development_only"
 MIN_WEBHOOK_SECRET_LENGTH = 16
 
 
+def is_deployment_webhook_secret(secret: str) -> bool:
+    """Whether ``secret`` is a deployment's own: long enough, and not the development one."""
+    return secret != DEVELOPMENT_WEBHOOK_SECRET and len(secret) >= MIN_WEBHOOK_SECRET_LENGTH
+
+
 def provider_path() -> str:
     """Dotted path of the provider gateway class (``PAYMENTS_PROVIDER``)."""
     return getattr(settings, "PAYMENTS_PROVIDER", DEFAULT_PROVIDER)

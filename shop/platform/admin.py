@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from contracts.currencies import to_decimal_string
+from shop.platform import audit
 from shop.platform.models import AuditRun
 from shop.platform.operations import OperationsItem, operations_section
 
@@ -50,7 +51,7 @@ def last_audit(request: HttpRequest) -> list[OperationsItem]:
     if not request.user.has_perm("platform.view_auditrun"):
         return []
     url = reverse("admin:platform_auditrun_changelist")
-    run = AuditRun.objects.order_by("-finished_at").first()
+    run = audit.last_run()
     if run is None:
         return [
             OperationsItem(

@@ -7,7 +7,7 @@ from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from contracts.payments import PaymentStatus
+from contracts.payments import PaymentProviderUnavailable, PaymentStatus
 from shop.payments.models import Payment
 
 from .conftest import EUR_25, payments_db, provider_calls
@@ -95,3 +95,21 @@ def test_amounts_read_as_money_and_the_payment_links_to_its_order(
     # runs alone: then there is no orders admin to link to).
     linked = f'href="/admin/orders/order/{order_id}/change/"' in page
     assert linked == apps.is_installed("shop.orders")
+
+
+def test_the_operations_page_counts_the_payments_waiting_for_the_resolver(
+    staff_client, payments, authorized, simulator
+):
+    waiting = uuid.uuid4()
+    simulator(authorize="timeout_before")
+    with pytest.raises(PaymentProviderUnavailable):
+        payments.authorize(order_id=waiting, amount=EUR_25, payment_method="pm_card_visa")
+
+    page = staff_client.get("/admin/operations/").text
+    unanswered = staff_client.get(CHANGELIST, {"unanswered": "yes"})
+
+    assert "Unresolved payments" in page
+    assert f'href="{CHANGELIST}?status__exact=unresolved"' in page
+    assert f'href="{CHANGELIST}?unanswered=yes"' in page
+    assert page.count('<td class="count">1</td>') == 2
+    assert [p.order_id for p in unanswered.context["cl"].result_list] == [waiting]

@@ -2,7 +2,8 @@
 
 import pytest
 
-from shop.payments.checks import DEVELOPMENT_WEBHOOK_SECRET, check_webhook_secret
+from shop.payments.checks import check_webhook_secret
+from shop.payments.conf import DEVELOPMENT_WEBHOOK_SECRET
 
 
 @pytest.mark.parametrize("secret", [DEVELOPMENT_WEBHOOK_SECRET, "", "short"])

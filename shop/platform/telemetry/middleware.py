@@ -69,15 +69,20 @@ def route_of(request: HttpRequest) -> str:
 
 def method_of(request: HttpRequest) -> str:
     """The request method, or ``OTHER`` for methods a client made up."""
-    return request.method if request.method in KNOWN_METHODS else "OTHER"
+    return known_method(request.method or "")
+
+
+def known_method(method: str) -> str:
+    """``method`` as a metric label: itself if known, else ``OTHER`` (labels stay few)."""
+    return method if method in KNOWN_METHODS else "OTHER"
 
 
 def record_request(*, method: str, path: str, route: str, status: int, seconds: float) -> None:
     """Count and time one answered request, and log its access line (not for probes and
     scrapes that succeed). For answers made outside Django's middleware as well."""
-    known_method = method if method in KNOWN_METHODS else "OTHER"
-    HTTP_REQUESTS.labels(route, known_method, status).inc()
-    HTTP_REQUEST_DURATION.labels(route, known_method, status).observe(seconds)
+    label = known_method(method)
+    HTTP_REQUESTS.labels(route, label, status).inc()
+    HTTP_REQUEST_DURATION.labels(route, label, status).observe(seconds)
     if (route in QUIET_ROUTES and status < 400) or not access_log.isEnabledFor(logging.INFO):
         return
     access_log.info(
