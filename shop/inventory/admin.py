@@ -22,7 +22,14 @@ from contracts.currencies import (
     to_minor_units,
 )
 from shop.inventory import services
-from shop.inventory.models import Product, Reservation, ReservationLine, Stock
+from shop.inventory.models import (
+    MAX_PRICE_MINOR,
+    MAX_STOCK,
+    Product,
+    Reservation,
+    ReservationLine,
+    Stock,
+)
 from shop.platform.admin import ReadOnlyAdmin, money_text
 
 
@@ -54,18 +61,24 @@ class ProductForm(forms.ModelForm):
         price, currency = cleaned.get("price"), cleaned.get("currency")
         if price is not None and currency:
             try:
-                self.instance.price_minor = to_minor_units(price, currency)
+                price_minor = to_minor_units(price, currency)
             except AmountNotRepresentable as exc:
                 self.add_error("price", str(exc))
+            else:
+                if price_minor > MAX_PRICE_MINOR:
+                    # The API refuses it too: beyond it, an order's total would not fit.
+                    self.add_error("price", "The price is too large.")
+                else:
+                    self.instance.price_minor = price_minor
         return cleaned
 
 
 class ProductAddForm(ProductForm):
-    initial_stock = forms.IntegerField(min_value=0, initial=0)
+    initial_stock = forms.IntegerField(min_value=0, max_value=MAX_STOCK, initial=0)
 
 
 class RestockForm(forms.Form):
-    quantity = forms.IntegerField(min_value=1, max_value=1_000_000_000, label="Units to add")
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_STOCK, label="Units to add")
 
 
 class StockInline(admin.StackedInline):

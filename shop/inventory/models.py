@@ -9,6 +9,10 @@ from django.db.models import F, Q
 from contracts.inventory import ReservationState
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+MAX_STOCK = 1_000_000_000
+"""The most units one product's stock, or one restock, may hold."""
+MAX_PRICE_MINOR = 2**62
+"""The largest price in minor units: an order of many lines still fits a 64-bit total."""
 SKU_HELP = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit."
 
 

@@ -219,3 +219,31 @@ def test_a_price_finer_than_its_currency_is_refused(admin_client, make_product):
     assert "EUR amounts have at most 2 decimal places." in response.text
     product.refresh_from_db()
     assert product.price_minor == 1490
+
+
+def test_a_price_or_stock_too_large_is_refused_not_a_server_error(admin_client):
+    def add(price: str, stock: str):
+        return admin_client.post(
+            f"{PRODUCTS}add/",
+            {
+                "sku": "CAP-NAVY",
+                "name": "Cap",
+                "price": price,
+                "currency": "EUR",
+                "active": "on",
+                "low_stock_threshold": "5",
+                "initial_stock": stock,
+                "stock-TOTAL_FORMS": "0",
+                "stock-INITIAL_FORMS": "0",
+                "stock-MIN_NUM_FORMS": "0",
+                "stock-MAX_NUM_FORMS": "1",
+            },
+        )
+
+    priced = add("99999999999999999.99", "8")
+    stocked = add("14.90", "99999999999999999999")
+
+    assert priced.status_code == stocked.status_code == 200
+    assert "The price is too large." in priced.text
+    assert "initial_stock" in stocked.context["adminform"].form.errors
+    assert not Stock.objects.exists()

@@ -11,9 +11,7 @@ from rest_framework import serializers
 from contracts.currencies import AmountNotRepresentable, is_currency, to_minor_units
 from contracts.currencies import to_decimal_string as money_string
 from contracts.inventory import Product
-from shop.inventory.models import SKU_HELP, SKU_PATTERN
-
-MAX_STOCK = 1_000_000_000
+from shop.inventory.models import MAX_PRICE_MINOR, MAX_STOCK, SKU_HELP, SKU_PATTERN
 
 
 class PriceSerializer(serializers.Serializer):
@@ -34,7 +32,7 @@ class PriceSerializer(serializers.Serializer):
             attrs["amount_minor"] = to_minor_units(attrs["amount"], attrs["currency"])
         except AmountNotRepresentable as exc:
             raise serializers.ValidationError({"amount": str(exc)}) from exc
-        if attrs["amount_minor"] > 2**62:
+        if attrs["amount_minor"] > MAX_PRICE_MINOR:
             raise serializers.ValidationError({"amount": "The amount is too large."})
         return attrs
 
