@@ -10,7 +10,9 @@ import pytest
 from django.utils import timezone
 
 from shop.platform.events.broker import ReceivedEvent, Undecodable
-from shop.platform.events.consumers import AppConsumer
+from shop.platform.events.consumers import AppConsumer, apply_redriven, redrive_parked
+from shop.platform.events.models import ParkedConsumerMessage
+from shop.platform.events.subscriptions import subscriber
 from tests.platform.events.scenario import ParcelPacked, effects
 
 TOPIC = "shop.events.inventory"
@@ -98,3 +100,39 @@ def test_an_undecodable_record_is_skipped_and_the_events_after_it_applied(record
     assert (counts.applied, counts.parked) == (1, 0)
     assert [applied for applied, _ in effects("orders")] == [parcel_id]
     assert reader.commits == 1
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_a_parked_event_is_applied_once_after_a_redrive(settings, monkeypatch):
+    settings.SHOP_EVENTS_CONSUMER_ATTEMPTS = 2
+    monkeypatch.setattr("shop.platform.events.consumers.retry_wait", lambda attempt: 0)
+    carrier = {"up": False}
+    applied: list[uuid.UUID] = []
+
+    @subscriber(ParcelPacked, app="orders")
+    def book_courier(event: ParcelPacked) -> None:
+        if not carrier["up"]:
+            raise ConnectionError("courier API refuses parcel")
+        applied.append(event.parcel_id)
+
+    parcel_id = uuid.uuid4()
+    event = ReceivedEvent.from_envelope(
+        envelope_of(parcel_id), traceparent="00-trace", topic=TOPIC, partition=0, offset="5"
+    )
+    consumer = AppConsumer(
+        ScriptedBroker(ScriptedReader([event])), app="orders", producers=["inventory"]
+    )
+
+    assert consumer.run_once(max_messages=10, timeout=0.1).parked == 1
+    parked = ParkedConsumerMessage.objects.using("orders").get()
+    assert (parked.event_id, parked.attempts, parked.offset) == (event.event_id, 2, "5")
+    assert apply_redriven("orders", group=consumer.group) == 0  # not re-driven yet
+
+    carrier["up"] = True
+    assert redrive_parked("orders", [parked.pk]) == 1
+    assert apply_redriven("orders", group=consumer.group) == 1
+    assert apply_redriven("orders", group=consumer.group) == 0
+
+    assert applied == [parcel_id]
+    parked.refresh_from_db()
+    assert parked.applied_at is not None
