@@ -201,18 +201,8 @@ def apply_redriven(app: str, *, group: str, limit: int = 100) -> int:
     applied = 0
     parked = ParkedConsumerMessage.objects.using(app)
     for row in parked.filter(group=group, parked_at__isnull=True, applied_at__isnull=True)[:limit]:
-        message = OutboxMessage(
-            event_id=row.event_id,
-            name=row.name,
-            version=row.version,
-            producer=row.producer,
-            payload=row.payload,
-            traceparent=row.traceparent,
-            occurred_at=row.occurred_at,
-            next_attempt_at=row.occurred_at,
-        )
         try:
-            apply_for_app(app, message)
+            apply_for_app(app, row.as_message())
         except Exception as exc:
             row.attempts += 1
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]

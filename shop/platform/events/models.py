@@ -111,3 +111,16 @@ class ParkedConsumerMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.event_id} parked for {self.group}"
+
+    def as_message(self) -> OutboxMessage:
+        """The event as an (unsaved) outbox message, the form subscribers' delivery takes."""
+        return OutboxMessage(
+            event_id=self.event_id,
+            name=self.name,
+            version=self.version,
+            producer=self.producer,
+            payload=self.payload,
+            traceparent=self.traceparent,
+            occurred_at=self.occurred_at,
+            next_attempt_at=self.occurred_at,
+        )

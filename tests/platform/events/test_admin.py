@@ -83,3 +83,51 @@ def test_a_message_is_shown_read_only(admin_client, worker_delivers_only):
     assert page.status_code == 200
     assert "testing.parcel_packed" in page.content.decode()
     assert 'name="_save"' not in page.content.decode()
+
+
+def orders_outbox_message(**fields) -> OutboxMessage:
+    """A message in the orders database's outbox (not the first app database's)."""
+    now = timezone.now()
+    return OutboxMessage.objects.using("orders").create(
+        event_id=uuid.uuid4(),
+        name="testing.order_noted",
+        version=1,
+        producer="orders",
+        payload={"order_id": str(uuid.uuid4())},
+        occurred_at=now,
+        next_attempt_at=now,
+        **fields,
+    )
+
+
+def test_the_page_title_names_the_database_it_shows(admin_client):
+    # Every database's name is in the filter too: only the title tells which is shown.
+    for requested, shown in [(alias, alias) for alias in app_database_aliases()] + [
+        ("nowhere", app_database_aliases()[0])
+    ]:
+        page = admin_client.get(f"{OUTBOX}?database={requested}").content.decode()
+        assert f"<h1>{shown} outbox</h1>" in page, requested
+
+
+def test_redrive_acts_on_the_database_the_list_shows(admin_client):
+    parked = orders_outbox_message(parked_at=timezone.now(), attempts=8)
+
+    response = admin_client.post(
+        f"{OUTBOX}?database=orders",
+        {"action": "redrive_parked", "_selected_action": [str(parked.event_id)]},
+    )
+
+    assert response.status_code == 302
+    redriven = OutboxMessage.objects.using("orders").get(event_id=parked.event_id)
+    assert (redriven.attempts, redriven.parked_at) == (0, None)
+
+
+def test_a_message_is_found_in_whichever_database_holds_it(admin_client):
+    message = orders_outbox_message()
+
+    found = admin_client.get(f"{OUTBOX}{message.event_id}/change/")
+    not_an_id = admin_client.get(f"{OUTBOX}not-a-uuid/change/")
+
+    assert found.status_code == 200
+    assert "testing.order_noted" in found.content.decode()
+    assert not_an_id.status_code == 302  # the admin's "does not exist", back to the list

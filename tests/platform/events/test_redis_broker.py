@@ -7,10 +7,10 @@ import uuid
 from collections import Counter
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django_redis import get_redis_connection
 
-from shop.platform.events import publish
+from shop.platform.events import consumers, publish
 from shop.platform.events.broker import configured_broker
 from shop.platform.events.consumers import AppConsumer, ConsumeCounts
 from shop.platform.events.models import OutboxMessage
@@ -56,6 +56,44 @@ def test_events_relayed_to_a_stream_are_applied_once_by_another_apps_group(redis
     assert (counts.applied, counts.repeated) == (5, 5)
     assert Counter(parcel_id for parcel_id, _ in effects("orders")) == dict.fromkeys(parcels, 1)
     assert effects("payments") == []  # only the orders group's subscribers ran
+
+
+def test_a_pass_that_fails_half_way_reads_again_what_it_had_not_applied(
+    redis_broker, settings, monkeypatch
+):
+    settings.SHOP_EVENTS_CONSUMER_ATTEMPTS = 1
+    parcels = [uuid.uuid4() for _ in range(3)]
+    with transaction.atomic(using="inventory"):
+        for parcel_id in parcels:
+            publish(ParcelPacked(parcel_id=parcel_id, weight_grams=1))
+    broker = configured_broker()
+    assert relay_batch("inventory", broker, batch_size=100) == 3
+    consumer = AppConsumer(broker, app="orders", producers=["inventory"])
+    apply_for_app, calls = consumers.apply_for_app, []
+
+    def second_fails(app, message):
+        calls.append(message.event_id)
+        if len(calls) == 2:
+            raise ValueError("the courier API is away")
+        return apply_for_app(app, message)
+
+    def database_away(*args, **kwargs):
+        raise OperationalError("the orders database is away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(consumers, "apply_for_app", second_fails)
+        patched.setattr(consumers, "park", database_away)
+        # The second event fails and cannot even be parked: the pass fails, uncommitted.
+        with pytest.raises(OperationalError):
+            consumer.run_once(max_messages=100, timeout=0.1)
+    assert [parcel_id for parcel_id, _ in effects("orders")] == parcels[:1]
+
+    counts = ConsumeCounts()
+    for _ in range(3):
+        counts += consumer.run_once(max_messages=100, timeout=0.1)
+
+    assert (counts.repeated, counts.applied) == (1, 2)
+    assert Counter(parcel_id for parcel_id, _ in effects("orders")) == dict.fromkeys(parcels, 1)
 
 
 @pytest.mark.parametrize("url", ["kafka://", "amqp://rabbit:5672", "127.0.0.1:9092"])
