@@ -83,7 +83,8 @@ class ReceivedEvent:
                 partition=partition,
                 offset=offset,
             )
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
+            # AttributeError: a field of the wrong JSON type (UUID(123) reads ``.replace``).
             raise ValueError(f"not an event envelope: {exc}") from exc
 
     def as_message(self) -> OutboxMessage:

@@ -34,7 +34,15 @@ def envelope_of(parcel_id: uuid.UUID) -> bytes:
 
 @pytest.mark.parametrize(
     "value",
-    [b"not json", b"[1, 2]", b'"a string"', json.dumps({"event_id": str(uuid.uuid4())}).encode()],
+    [
+        b"not json",
+        b"[1, 2]",
+        b'"a string"',
+        json.dumps({"event_id": str(uuid.uuid4())}).encode(),
+        # A field of the wrong type must not escape as another error: the record would
+        # never be skipped, and its partition would stop for good.
+        json.dumps({**json.loads(envelope_of(uuid.uuid4())), "event_id": 123}).encode(),
+    ],
 )
 def test_a_value_that_is_not_an_envelope_is_a_value_error(value):
     with pytest.raises(ValueError):
