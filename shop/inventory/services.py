@@ -43,6 +43,7 @@ from shop.inventory.models import (
     Stock,
 )
 from shop.platform.events import publish
+from shop.platform.writes import insert, insert_all
 
 DB = "inventory"
 DEFAULT_RESERVATION_TTL = timedelta(minutes=15)
@@ -161,11 +162,13 @@ def reserve_stock(
             # The unique order_id makes a concurrent or repeated call fail here,
             # before it touches any stock.
             expires_at = timezone.now() + ttl
-            reservation = Reservation.objects.create(order_id=order_id, expires_at=expires_at)
-            saved = ReservationLine.objects.bulk_create(
+            reservation = Reservation(order_id=order_id, expires_at=expires_at)
+            insert(reservation, using=DB)
+            saved = [
                 ReservationLine(reservation=reservation, sku=line.sku, quantity=line.quantity)
                 for line in ordered
-            )
+            ]
+            insert_all(saved, using=DB)
             publish(StockReserved(order_id=order_id, lines=tuple(ordered), expires_at=expires_at))
             # The stock last: each UPDATE locks its row until the COMMIT, and a hot
             # product's row is what concurrent orders queue on. Whatever was written

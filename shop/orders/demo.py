@@ -37,5 +37,5 @@ def seed_customers_and_orders(report: Report) -> None:
             customer_id=customer_id,
             lines=[placement.LineRequest(sku=sku, quantity=q) for sku, q in lines],
             payment_method=payment_method,
-        )
+        ).order
         report(f"  {username}'s order {order.id}: {order.status}")

@@ -26,6 +26,7 @@ from shop.orders.errors import (
     RequestInProgress,
 )
 from shop.orders.models import IdempotencyRecord, Order
+from shop.platform.writes import insert
 
 DB = "orders"
 MAX_KEY_LENGTH = 255  # API.md: 1-255 printable characters
@@ -94,7 +95,7 @@ def link_order(record: IdempotencyRecord, order: Order) -> None:
         return
     try:
         # The first statement of the transaction: on a key seen before, nothing was written.
-        record.save(using=DB, force_insert=True)
+        insert(record, using=DB)
     except IntegrityError as taken:
         record.order_id = None
         raise KeyAlreadyClaimed(record.key) from taken

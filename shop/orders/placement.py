@@ -28,6 +28,7 @@ from contracts.inventory import (
 )
 from contracts.orders import OrderConfirmed, OrderPaymentFailed, OrderRejected, OrderStatus
 from contracts.payments import (
+    Payment,
     PaymentError,
     PaymentProviderUnavailable,
     PaymentsService,
@@ -49,6 +50,7 @@ from shop.orders.driving import (
 from shop.orders.errors import IllegalTransition, OrderInvalid
 from shop.orders.models import MAX_QUANTITY, IdempotencyRecord, Operation, Order, OrderLine
 from shop.platform.bindings import bound
+from shop.platform.writes import insert, insert_all
 
 logger = logging.getLogger(__name__)
 
@@ -67,13 +69,25 @@ class LineRequest:
     quantity: int
 
 
+@dataclass(frozen=True)
+class Placed:
+    """What placing an order came to: the order, and its payment as ``authorize`` answered.
+
+    ``payment`` is ``None`` when no payment was made (free products only, stock short)
+    or its outcome is not known yet; the answer then asks payments, as any read does.
+    """
+
+    order: Order
+    payment: Payment | None = None
+
+
 def place_order(
     *,
     customer_id: int,
     lines: Sequence[LineRequest],
     payment_method: str,
     idempotency_record: IdempotencyRecord | None = None,
-) -> Order:
+) -> Placed:
     """Create the order and drive it as far as the other apps allow.
 
     Returns the order ``confirmed``, ``rejected`` (stock short), ``payment_failed``
@@ -102,8 +116,8 @@ def place_order(
     with transaction.atomic(using=DB):
         if idempotency_record is not None:
             idempotency.link_order(idempotency_record, order)
-        order.save(using=DB, force_insert=True)
-        order_lines = OrderLine.objects.bulk_create(
+        insert(order, using=DB)
+        order_lines = [
             OrderLine(
                 order=order,
                 sku=line.sku,
@@ -111,9 +125,10 @@ def place_order(
                 unit_price_minor=prices[line.sku].amount_minor,
             )
             for line in lines
-        )
+        ]
+        insert_all(order_lines, using=DB)
     lease = Lease(order.id, lease_fields["driver_token"], Operation.PLACE)
-    return drive_placement(lease, order=with_lines(order, order_lines))
+    return _drive(lease, with_lines(order, order_lines))
 
 
 def resume_placement(*, order_id: UUID) -> Order:
@@ -136,8 +151,10 @@ def drive_placement(lease: Lease, *, order: Order | None = None) -> Order:
 
     ``order`` is the row as it stands, with its lines, when the caller has it already.
     """
-    if order is None:
-        order = reload(lease.order_id)
+    return _drive(lease, reload(lease.order_id) if order is None else order).order
+
+
+def _drive(lease: Lease, order: Order) -> Placed:
     stock_lines = [StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines.all()]
     inventory, payments = bound(InventoryService), bound(PaymentsService)
     try:
@@ -145,15 +162,16 @@ def drive_placement(lease: Lease, *, order: Order | None = None) -> Order:
             inventory.reserve(order_id=order.id, lines=stock_lines)
         except InsufficientStock as short:
             _reject(lease, order, short_skus=short.skus, reason=REJECTED_STOCK_SHORT)
-            return order
+            return Placed(order)
         except UnknownProducts as withdrawn:
             # Inactive, or gone from the catalog since the order was validated.
             _reject(lease, order, short_skus=withdrawn.skus, reason=REJECTED_UNAVAILABLE)
-            return order
+            return Placed(order)
         except ReservationClosed:
             # Resumed after the reservation lapsed: the stock is no longer held.
-            return _reject_lapsed(lease, order)
+            return Placed(_reject_lapsed(lease, order))
 
+        payment: Payment | None = None
         if order.total_minor > 0:  # free products only: there is nothing to authorize
             try:
                 payment = payments.authorize(
@@ -167,7 +185,7 @@ def drive_placement(lease: Lease, *, order: Order | None = None) -> Order:
                 # The outcome is unknown; keep the stock and let a retry or the reconciler
                 # settle it once payments knows what the provider did.
                 let_go(lease, keep_operation=True)
-                return reload(order.id)
+                return Placed(reload(order.id))
             if payment.status in PAYMENT_FAILURES:
                 inventory.release(order_id=order.id)
                 reason = payment.decline_reason or str(payment.status)
@@ -178,12 +196,12 @@ def drive_placement(lease: Lease, *, order: Order | None = None) -> Order:
                     events=[OrderPaymentFailed(order_id=order.id, reason=reason)],
                     order=order,
                 )
-                return order
+                return Placed(order)
         try:
             # Confirmed orders keep their stock until shipped or cancelled.
             inventory.hold(order_id=order.id)
         except ReservationClosed:
-            return _reject_lapsed(lease, order)
+            return Placed(_reject_lapsed(lease, order))
         finish(
             lease,
             target=OrderStatus.CONFIRMED,
@@ -203,13 +221,13 @@ def drive_placement(lease: Lease, *, order: Order | None = None) -> Order:
             # The reconciler gave up on this order while it stalled; whatever this
             # driver took since must be given back (both calls are idempotent).
             _give_back_quietly(current.id)
-        return current
+        return Placed(current)
     except BaseException:
         # The process lives on (an error, a lost connection): a retry may resume at
         # once. Had it died, the lease would run out instead.
         let_go(lease, keep_operation=True)
         raise
-    return order
+    return Placed(order, payment)
 
 
 def _give_back_quietly(order_id: UUID) -> None:

@@ -44,6 +44,7 @@ from shop.payments.models import InteractionOutcome, Operation, Payment, Provide
 from shop.payments.providers import get_provider
 from shop.payments.providers.base import ProviderResult, ProviderTimeout
 from shop.platform.events import publish
+from shop.platform.writes import insert, update_fields
 
 DB = "payments"
 POLL_SECONDS = 0.05
@@ -151,7 +152,7 @@ def _create(operation: Operation, plan: Plan, create: Create) -> tuple[Claim, Pa
     call = plan(payment)
     assert call is not None
     _mark_pending(payment, operation, call)
-    payment.save(using=DB, force_insert=True)
+    insert(payment, using=DB)
     return _claim_of(payment), payment
 
 
@@ -178,7 +179,7 @@ def _claim(
         if call is None:
             return None, payment
         _mark_pending(payment, operation, call)
-        payment.save(using=DB, update_fields=PENDING_FIELDS)
+        update_fields(payment, PENDING_FIELDS, using=DB)
         return _claim_of(payment), payment
 
 
@@ -299,7 +300,7 @@ def record_answer(
         payment.pending_amount_minor = None
         payment.pending_since = None
         payment.in_flight_until = None
-        payment.save(using=DB, update_fields=SETTLED_FIELDS)
+        update_fields(payment, SETTLED_FIELDS, using=DB)
         return payment
 
 
@@ -388,7 +389,8 @@ def _append_ledger(
     requested_at: datetime,
     answered_at: datetime | None,
 ) -> None:
-    ProviderInteraction.objects.create(
+    # Append-only: a new row, so ProviderInteraction.save's guard has nothing to refuse.
+    ledger_row = ProviderInteraction(
         payment=payment,
         operation=operation,
         idempotency_key=key,
@@ -398,3 +400,4 @@ def _append_ledger(
         requested_at=requested_at,
         answered_at=answered_at,
     )
+    insert(ledger_row, using=DB)

@@ -22,7 +22,7 @@ STATEMENTS_PER_PLACEMENT = {
     "default": 1,  # the token
     "inventory": 10,  # prices (1); reserve (7 with its transaction); hold (2)
     "orders": 10,  # key, order and lines (5); confirmation and its event (4); the answer
-    "payments": 9,  # claim (1); the simulated provider's own bookkeeping (1); record (6); read
+    "payments": 8,  # claim (1); the simulated provider's own bookkeeping (1); record (6)
 }
 # The throttle's counter, and the catalog's invalidation once the reservation committed.
 # Prices are read from the database: the catalog cache is neither read nor filled.

@@ -8,6 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from contracts.orders import OrderStatus
+from contracts.payments import Payment
 from shop.orders import conf, placement, selectors
 from shop.orders.errors import (
     IdempotencyKeyReused,
@@ -55,14 +56,21 @@ def order_location(order_id: Any) -> str:
     return f"/api/v1/orders/{order_id}/"
 
 
-def order_response(order: Order, *, status_code: int = status.HTTP_200_OK) -> Response:
-    payment = selectors.payment_of(order_id=order.id)
+def order_response(
+    order: Order, *, status_code: int = status.HTTP_200_OK, payment: Payment | None = None
+) -> Response:
+    """The order's body; its payment as given, or (``None``) as payments reports it now."""
+    if payment is None:
+        payment = selectors.payment_of(order_id=order.id)
     headers = {"Location": order_location(order.id)} if status_code == 201 else None
     return Response(order_body(order, payment), status=status_code, headers=headers)
 
 
-def placement_response(order: Order) -> Response:
-    """The answer to placing ``order``: 201, 409 stock short, 402 declined, 503 unsettled."""
+def placement_response(order: Order, *, payment: Payment | None = None) -> Response:
+    """The answer to placing ``order``: 201, 409 stock short, 402 declined, 503 unsettled.
+
+    ``payment`` is the order's payment as placing it left it, when known.
+    """
     if order.status == OrderStatus.REJECTED:
         skus = list(order.short_skus)
         problem_type, title, detail = REJECTIONS.get(order.reason, REJECTED_OTHERWISE)
@@ -93,7 +101,7 @@ def placement_response(order: Order) -> Response:
             headers={"Retry-After": str(conf.provider_retry_after())},
             order_id=str(order.id),
         )
-    return order_response(order, status_code=status.HTTP_201_CREATED)
+    return order_response(order, status_code=status.HTTP_201_CREATED, payment=payment)
 
 
 def replayed_response(status_code: int, body: Any) -> Response:

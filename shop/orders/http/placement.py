@@ -37,12 +37,12 @@ def answer_placement(
     """
     if key is None:
         try:
-            order = placement.place_order(
+            placed = placement.place_order(
                 customer_id=customer_id, lines=lines, payment_method=payment_method
             )
         except OrderInvalid as error:
             raise invalid(error) from error
-        return placement_response(order)
+        return placement_response(placed.order, payment=placed.payment)
 
     request_fingerprint = idempotency.fingerprint(body)
     record = idempotency.new_claim(
@@ -50,7 +50,7 @@ def answer_placement(
     )
     try:
         # A key seen for the first time is claimed by the transaction creating the order.
-        order = placement.place_order(
+        placed = placement.place_order(
             customer_id=customer_id,
             lines=lines,
             payment_method=payment_method,
@@ -69,7 +69,7 @@ def answer_placement(
         if record.pk is not None:
             idempotency.release_key(record=record)
         raise
-    return _remembered(record, placement_response(order))
+    return _remembered(record, placement_response(placed.order, payment=placed.payment))
 
 
 def _answer_by_key(
@@ -117,9 +117,9 @@ def _answer_by_claim(
         return replayed_response(record.response_status, record.response_body)
     try:
         if record.order_id is not None:
-            order = placement.resume_placement(order_id=record.order_id)
+            placed = placement.Placed(placement.resume_placement(order_id=record.order_id))
         else:
-            order = placement.place_order(
+            placed = placement.place_order(
                 customer_id=customer_id,
                 lines=lines,
                 payment_method=payment_method,
@@ -137,7 +137,7 @@ def _answer_by_claim(
         # Let the client's retry resume at once instead of waiting out the lease.
         idempotency.release_key(record=record)
         raise
-    return _remembered(record, placement_response(order))
+    return _remembered(record, placement_response(placed.order, payment=placed.payment))
 
 
 def _remembered(record: IdempotencyRecord, response: Response) -> Response:

@@ -13,6 +13,7 @@ from shop.platform.domains import app_database_aliases
 from shop.platform.events.codec import PayloadError, decode, encode
 from shop.platform.events.models import OutboxMessage
 from shop.platform.events.tracing import current_traceparent, publish_span
+from shop.platform.writes import insert
 
 
 class EventPublishedOutsideTransaction(RuntimeError):
@@ -74,7 +75,7 @@ def publish(event: DomainEvent) -> uuid.UUID:
         raise PayloadError(f"{event.name} has no {event.key_field!r} to key it by")
     with publish_span(event.name) as span:
         now = timezone.now()
-        message = OutboxMessage.objects.using(alias).create(
+        message = OutboxMessage(
             event_id=uuid.uuid4(),
             name=event.name,
             version=event.version,
@@ -87,6 +88,7 @@ def publish(event: DomainEvent) -> uuid.UUID:
             # With a broker, the relay publishes it (see relay.py).
             stream_pending=bool(settings.EVENTS_BROKER),
         )
+        insert(message, using=alias)
         span.set_attribute("messaging.message.id", str(message.event_id))
     if settings.SHOP_EVENTS_DELIVER_ON_COMMIT:
         from shop.platform.events.delivery import deliver_one
