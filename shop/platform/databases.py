@@ -74,10 +74,13 @@ def _configure(url: str, *, test_prefix: str, pool_max_size: int) -> dict[str, A
         config["TEST"] = {"NAME": None}
         return config
     config["TEST"] = {"NAME": f"{test_prefix}{config['NAME']}"}
+    # Parameters travel apart from the statement, and a statement run five times on a
+    # connection is prepared: PostgreSQL stops parsing and planning it (decision 0045).
+    config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
     if pool_max_size > 0:
         # Django's pool requires CONN_MAX_AGE=0; the pool itself keeps connections.
         config["CONN_MAX_AGE"] = 0
-        config["OPTIONS"] = {"pool": {"min_size": 1, "max_size": pool_max_size, "timeout": 10}}
+        config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": 10}
     else:
         config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = True
