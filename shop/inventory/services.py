@@ -43,7 +43,7 @@ from shop.inventory.models import (
     Stock,
 )
 from shop.platform.events import publish
-from shop.platform.writes import insert, insert_all
+from shop.platform.rows import column_list, from_row, insert, insert_all, select
 
 DB = "inventory"
 DEFAULT_RESERVATION_TTL = timedelta(minutes=15)
@@ -63,7 +63,7 @@ _TAKE_STOCK = f"""
 _HOLD = f"""
     UPDATE {Reservation._meta.db_table} SET expires_at = NULL, updated_at = %s
     WHERE order_id = %s AND state = %s
-    RETURNING *
+    RETURNING {{columns}}
 """
 
 ReservationWithLines = tuple[Reservation, list[ReservationLine]]
@@ -207,10 +207,13 @@ def hold_reservation(*, order_id: UUID) -> ReservationWithLines:
         ReservationState.RESERVED.value,
     ]
     # One statement, so no transaction: what it returns is the state the hold wrote.
-    held = list(Reservation.objects.db_manager(DB).raw(_HOLD, params))
-    if held:
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLD.format(columns=column_list(Reservation, connection)), params)
+        row = cursor.fetchone()
+    if row is not None:
+        held = from_row(Reservation, row, using=DB)
         # A reservation's lines never change once it is made.
-        return held[0], list(ReservationLine.objects.filter(reservation_id=held[0].pk))
+        return held, select(ReservationLine, {"reservation_id": held.pk}, using=DB)
     found = selectors.reservation_with_lines(order_id=order_id)
     if found is None:
         raise ReservationNotFound(order_id)

@@ -29,6 +29,7 @@ from shop.orders.counters import count_order
 from shop.orders.errors import IllegalTransition, OrderBusy, OrderNotFound
 from shop.orders.models import Operation, Order, OrderLine, can_transition, sources_of
 from shop.platform.events import publish
+from shop.platform.rows import update
 
 DB = "orders"
 # A payment in one of these holds no money.
@@ -114,10 +115,10 @@ def finish(
         "updated_at": timezone.now(),
         **fields,
     }
+    # Once or more per order: a statement built once per target (decision 0045).
+    where = {"id": lease.order_id, "driver_token": lease.token, "status__in": sources_of(target)}
     with transaction.atomic(using=DB):
-        moved = Order.objects.filter(
-            pk=lease.order_id, driver_token=lease.token, status__in=sources_of(target)
-        ).update(**changes)
+        moved = update(Order, changes, where=where, using=DB)
         if not moved:
             raise LeaseLost(lease.order_id)
         for event in events:

@@ -26,7 +26,7 @@ from shop.orders.errors import (
     RequestInProgress,
 )
 from shop.orders.models import IdempotencyRecord, Order
-from shop.platform.writes import insert
+from shop.platform.rows import insert, update
 
 DB = "orders"
 MAX_KEY_LENGTH = 255  # API.md: 1-255 printable characters
@@ -146,8 +146,12 @@ def claim_key(*, customer_id: int, key: str, request_fingerprint: str) -> KeyCla
 
 def complete_key(*, record: IdempotencyRecord, status: int, body: Any) -> None:
     """Remember ``status`` and ``body`` as the answer to every retry with this key."""
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        response_status=status, response_body=body, locked_until=None
+    # Once per order placed: a statement built once (decision 0045).
+    update(
+        IdempotencyRecord,
+        {"response_status": status, "response_body": body, "locked_until": None},
+        where={"id": record.pk},
+        using=DB,
     )
 
 

@@ -50,7 +50,7 @@ from shop.orders.driving import (
 from shop.orders.errors import IllegalTransition, OrderInvalid
 from shop.orders.models import MAX_QUANTITY, IdempotencyRecord, Operation, Order, OrderLine
 from shop.platform.bindings import bound
-from shop.platform.writes import insert, insert_all
+from shop.platform.rows import insert, insert_all
 
 logger = logging.getLogger(__name__)
 

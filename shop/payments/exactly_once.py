@@ -44,7 +44,7 @@ from shop.payments.models import InteractionOutcome, Operation, Payment, Provide
 from shop.payments.providers import get_provider
 from shop.payments.providers.base import ProviderResult, ProviderTimeout
 from shop.platform.events import publish
-from shop.platform.writes import insert, update_fields
+from shop.platform.rows import insert, select, update_fields
 
 DB = "payments"
 POLL_SECONDS = 0.05
@@ -261,7 +261,7 @@ def record_unanswered(
     timed_out = isinstance(exc, ProviderTimeout)
     outcome = InteractionOutcome.TIMEOUT if timed_out else InteractionOutcome.ERROR
     with transaction.atomic(using=DB):
-        payment = Payment.objects.select_for_update().get(pk=claim.payment_id)
+        payment = _locked(claim.payment_id)
         _append_ledger(payment, operation, claim.key, outcome, str(exc), {}, requested_at, None)
         transaction.on_commit(lambda: count_payment("no_answer"), using=DB)
         if payment.pending_key == claim.key:
@@ -276,7 +276,7 @@ def record_answer(
 ) -> Payment:
     """Apply the provider's answer to the pending call; ``None`` means it never got it."""
     with transaction.atomic(using=DB):
-        payment = Payment.objects.select_for_update().get(pk=claim.payment_id)
+        payment = _locked(claim.payment_id)
         outcome: str
         if result is None:
             outcome, reason, response = InteractionOutcome.NOT_FOUND, "", {}
@@ -377,6 +377,11 @@ def _apply_never_received(payment: Payment, claim: Claim) -> None:
         publish(PaymentDeclined(order_id=payment.order_id, reason=NO_ANSWER_REASON))
     else:
         payment.status = payment.settled_status()
+
+
+def _locked(payment_id: int) -> Payment:
+    """The payment, its row locked until the transaction ends."""
+    return select(Payment, {"id": payment_id}, using=DB, for_update=True)[0]
 
 
 def _append_ledger(

@@ -1,14 +1,14 @@
-"""Writing model rows on hot paths without building their SQL again for every row.
+"""Model rows written and read on hot paths with statements built once, not per call.
 
-``Model.save()`` and ``QuerySet.bulk_create()`` compile a fresh statement each time:
-for the handful of rows an order placement writes, the ORM's statement building cost
-more CPU than PostgreSQL's work on them (decision 0045). These functions write the same
-rows with a statement built once per model (or per model and field list) and kept, and
-leave the instance as ``save()`` would: defaults and ``auto_now`` values applied, the
-database-generated primary key set, ``_state`` saved on ``using``.
+The ORM compiles a fresh statement for every ``save()``, ``bulk_create()`` and query:
+for the rows an order placement writes and reads, that cost more CPU than PostgreSQL's
+work on them (decision 0045). These functions run the same statements, built once per
+model (and field list, or condition) and kept, and give back the instances the ORM
+would: defaults, ``auto_now`` values and generated keys set on what is written, the
+backend's converters applied to what is read, ``_state`` on ``using``.
 
-They send no ``pre_save``/``post_save`` signals and skip ``Model.save()`` overrides, so
-they are for models that rely on neither; the rest of the code keeps the ORM.
+Writes send no ``pre_save``/``post_save`` signals and skip ``Model.save()`` overrides,
+so they are for models that rely on neither; everything else keeps the ORM.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+from django.db.models.expressions import Col
 
 _INSERT_BATCH = 100
 
@@ -66,6 +67,115 @@ def update_fields(obj: Model, fields: Sequence[str], *, using: str) -> int:
         return cursor.rowcount
 
 
+def select[M: Model](
+    model: type[M], where: dict[str, Any], *, using: str, for_update: bool = False
+) -> list[M]:
+    """``model.objects.filter(**where)``, where ``where`` holds exact matches and ``__in``.
+
+    ``for_update`` locks the rows until the transaction ends, where the database can.
+    """
+    connection = connections[using]
+    condition, params = _where(model, where, connection)
+    key = (model, condition, for_update, connection.vendor)
+    if (sql := _select_plans.get(key)) is None:
+        lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
+        table = connection.ops.quote_name(model._meta.db_table)
+        sql = _select_plans[key] = (
+            f"SELECT {column_list(model, connection)} FROM {table} WHERE {condition}{lock}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [from_row(model, row, using=using) for row in cursor.fetchall()]
+
+
+def column_list(model: type[Model], connection: BaseDatabaseWrapper) -> str:
+    """The model's columns, table-qualified, in the order ``from_row`` reads them."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    return ", ".join(f"{table}.{quote(column_name(f))}" for f in model._meta.concrete_fields)
+
+
+def from_row[M: Model](model: type[M], values: Sequence[Any], *, using: str) -> M:
+    """The instance of a row read as ``column_list`` lists it, converted as the ORM would."""
+    connection = connections[using]
+    key = (model, connection.vendor)
+    if (plan := _read_plans.get(key)) is None:
+        fields = model._meta.concrete_fields
+        converters = []
+        for index, field in enumerate(fields):
+            column = Col(model._meta.db_table, field)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((index, column, found))
+        plan = _read_plans[key] = ([field.attname for field in fields], converters)
+    names, converters = plan
+    if converters:
+        values = list(values)
+        for index, column, functions in converters:
+            for convert in functions:
+                values[index] = convert(values[index], column, connection)
+    return model.from_db(using, names, values)
+
+
+_select_plans: dict[tuple[type[Model], str, bool, str], str] = {}
+_read_plans: dict[tuple[type[Model], str], tuple[list[str], list[tuple[int, Col, list]]]] = {}
+
+
+def update(model: type[Model], values: dict[str, Any], *, where: dict[str, Any], using: str) -> int:
+    """``model.objects.filter(**where).update(**values)``: the number of rows updated.
+
+    ``where`` holds exact matches and ``__in``; neither applies ``auto_now``, as the ORM's
+    ``update()`` does not.
+    """
+    connection = connections[using]
+    condition, where_params = _where(model, where, connection)
+    key = (model, tuple(values), condition, connection.vendor)
+    if (plan := _update_where_plans.get(key)) is None:
+        opts, quote = model._meta, connection.ops.quote_name
+        fields: list[Field] = [opts.get_field(name) for name in values]  # type: ignore[misc]
+        assignments = ", ".join(f"{quote(column_name(field))} = %s" for field in fields)
+        plan = _update_where_plans[key] = (
+            fields,
+            f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {condition}",
+        )
+    fields, sql = plan
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *where_params])
+        return cursor.rowcount
+
+
+def _where(
+    model: type[Model], where: dict[str, Any], connection: BaseDatabaseWrapper
+) -> tuple[str, list[Any]]:
+    """The condition of exact matches and ``<name>__in`` lookups, and its parameters."""
+    quote = connection.ops.quote_name
+    parts: list[str] = []
+    params: list[Any] = []
+    for lookup, value in where.items():
+        name, _, operator = lookup.partition("__")
+        field = model._meta.get_field(name)
+        column = quote(column_name(field))
+        if operator == "in":
+            values = list(value)
+            parts.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+            params.extend(field.get_db_prep_value(v, connection) for v in values)  # type: ignore[union-attr]
+        elif not operator:
+            parts.append(f"{column} = %s")
+            params.append(field.get_db_prep_value(value, connection))  # type: ignore[union-attr]
+        else:
+            raise ValueError(f"only exact matches and __in: {lookup}")
+    return " AND ".join(parts), params
+
+
+_update_where_plans: dict[
+    tuple[type[Model], tuple[str, ...], str, str], tuple[list[Field], str]
+] = {}
+
+
 @dataclass(frozen=True)
 class _InsertPlan:
     written: list[Field]  # the columns given a value, in order
@@ -91,14 +201,14 @@ def _insert_plan(model: type[Model], connection: BaseDatabaseWrapper) -> _Insert
         if not connection.features.can_return_columns_from_insert:
             raise NotImplementedError(f"{connection.vendor} cannot return inserted columns")
         written = [field for field in opts.local_concrete_fields if field not in returning]
-        columns = ", ".join(quote(_column(field)) for field in written)
+        columns = ", ".join(quote(column_name(field)) for field in written)
         plan = _insert_plans[key] = _InsertPlan(
             written=written,
             returning=returning,
             head=f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES",
             row=f"({', '.join(['%s'] * len(written))})",
             tail=(
-                f" RETURNING {', '.join(quote(_column(field)) for field in returning)}"
+                f" RETURNING {', '.join(quote(column_name(field)) for field in returning)}"
                 if returning
                 else ""
             ),
@@ -113,14 +223,15 @@ def _update_plan(
     if (plan := _update_plans.get(key)) is None:
         opts, quote = model._meta, connection.ops.quote_name
         columns: list[Field] = [opts.get_field(name) for name in names]  # type: ignore[misc]
-        assignments = ", ".join(f"{quote(_column(field))} = %s" for field in columns)
-        pk_column = quote(_column(opts.pk))
+        assignments = ", ".join(f"{quote(column_name(field))} = %s" for field in columns)
+        pk_column = quote(column_name(opts.pk))
         sql = f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {pk_column} = %s"
         plan = _update_plans[key] = (columns, sql)
     return plan
 
 
-def _column(field: Any) -> str:
+def column_name(field: Any) -> str:
+    """The field's column (every concrete field has one)."""
     column = field.column
     assert column, f"{field} has no column"
     return column

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from shop.platform.domains import app_database_aliases
 from shop.platform.events.models import InboxMessage, OutboxMessage
-from shop.platform.writes import insert, insert_all, update_fields
+from shop.platform.rows import insert, insert_all, select, update, update_fields
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
@@ -85,3 +85,42 @@ def test_update_fields_writes_only_the_named_columns(alias):
 
     stored = OutboxMessage.objects.using(alias).get(pk=message.event_id)
     assert (stored.attempts, stored.last_error) == (3, "")
+
+
+def test_select_reads_instances_as_the_orm_does(alias):
+    messages = [outbox_message(alias, key=f"o-{n}") for n in range(3)]
+    insert_all(messages, using=alias)
+    wanted = [messages[0].event_id, messages[2].event_id]
+
+    with transaction.atomic(using=alias):
+        found = select(OutboxMessage, {"event_id__in": wanted}, using=alias, for_update=True)
+
+    assert sorted(m.event_id for m in found) == sorted(wanted)
+    via_orm = {m.event_id: m for m in OutboxMessage.objects.using(alias).filter(pk__in=wanted)}
+    for message in found:
+        expected = via_orm[message.event_id]
+        assert [getattr(message, f.attname) for f in OutboxMessage._meta.concrete_fields] == [
+            getattr(expected, f.attname) for f in OutboxMessage._meta.concrete_fields
+        ]
+        assert message._state.adding is False
+        assert message._state.db == alias
+
+
+def test_update_changes_only_the_matching_rows(alias):
+    first, second = outbox_message(alias, key="a"), outbox_message(alias, key="b")
+    insert_all([first, second], using=alias)
+
+    updated = update(
+        OutboxMessage,
+        {"attempts": 2, "payload": {"order_id": "changed"}},
+        where={"event_id": first.event_id, "key__in": ["a", "z"]},
+        using=alias,
+    )
+    missed = update(
+        OutboxMessage, {"attempts": 9}, where={"event_id": second.event_id, "key": "a"}, using=alias
+    )
+
+    assert (updated, missed) == (1, 0)
+    stored = {m.key: m for m in OutboxMessage.objects.using(alias).filter(key__in=["a", "b"])}
+    assert (stored["a"].attempts, stored["a"].payload) == (2, {"order_id": "changed"})
+    assert stored["b"].attempts == 0

@@ -13,7 +13,7 @@ from shop.platform.domains import app_database_aliases
 from shop.platform.events.codec import PayloadError, decode, encode
 from shop.platform.events.models import OutboxMessage
 from shop.platform.events.tracing import current_traceparent, publish_span
-from shop.platform.writes import insert
+from shop.platform.rows import insert
 
 
 class EventPublishedOutsideTransaction(RuntimeError):
