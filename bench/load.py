@@ -32,6 +32,7 @@ class Result:
     errors: int
     loadgen_cpu_seconds: float
     server_cpu_seconds: float = 0.0
+    database_cpu_seconds: float = 0.0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -41,6 +42,10 @@ class Result:
     @property
     def server_cpu_ms_per_request(self) -> float:
         return 1000 * self.server_cpu_seconds / self.requests if self.requests else 0.0
+
+    @property
+    def database_cpu_ms_per_request(self) -> float:
+        return 1000 * self.database_cpu_seconds / self.requests if self.requests else 0.0
 
     @property
     def loadgen_cores(self) -> float:
@@ -57,6 +62,7 @@ class Result:
             "max_ms": round(self.max_ms, 2),
             "errors": self.errors,
             "server_cpu_ms_per_request": round(self.server_cpu_ms_per_request, 2),
+            "database_cpu_ms_per_request": round(self.database_cpu_ms_per_request, 2),
             "loadgen_cores": round(self.loadgen_cores, 3),
             **self.extra,
         }

@@ -28,13 +28,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.load import Result, Wrk, write_lines
-from bench.servers import ROOT, Server
+from bench.servers import ROOT, Server, database_cpu_seconds
 
 PYTHON = sys.executable
 WORK_DIR = ROOT / "var" / "bench"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 POOL_SIZE = "6"
+_SERVER_URL, _DATABASE = DATABASE_URL.rsplit("/", 1)
+ADMIN_URL = f"{_SERVER_URL}/postgres"
+# What each server's backends are connected to: the shop's four, the baselines' one.
+SHOP_DATABASES = [_DATABASE, *(f"{_DATABASE}_{app}" for app in ("inventory", "orders", "payments"))]
+BASELINE_DATABASES = [f"{_DATABASE}_baseline"]
 CUSTOMERS = 64
 
 # The goals of issue 16: (baseline, least ratio, greatest p99 in ms or None).
@@ -147,7 +152,9 @@ def drive(
     files: dict[str, str] | None = None,
 ) -> Result:
     progress(f"{name} for {options.seconds:.0f} s")
+    databases = BASELINE_DATABASES if server.application.startswith("bench.") else SHOP_DATABASES
     cpu_before = server.cpu_seconds()
+    database_before = database_cpu_seconds(ADMIN_URL, databases)
     result = Wrk(
         name,
         server.url + path,
@@ -158,6 +165,7 @@ def drive(
         files=files,
     ).result()
     result.server_cpu_seconds = server.cpu_seconds() - cpu_before
+    result.database_cpu_seconds = database_cpu_seconds(ADMIN_URL, databases) - database_before
     print(json.dumps(result.summary()), flush=True)
     return result
 
@@ -213,7 +221,7 @@ def report(rounds: list[dict[str, Result]]) -> None:
     rate = {n: statistics.median(r[n].rate for r in rounds if n in r) for n in names}
     print(
         f"\n{'scenario':<17}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'cpu ms/req':>12}{'wrk cores':>11}{'ratio':>16}  goal"
+        f"{'cpu ms/req':>12}{'db ms/req':>11}{'wrk cores':>11}{'ratio':>16}  goal"
     )
     for name in names:
         runs = [r[name] for r in rounds if name in r]
@@ -221,6 +229,7 @@ def report(rounds: list[dict[str, Result]]) -> None:
         p99 = max(x.p99_ms for x in runs)
         errors = sum(x.errors for x in runs)
         cpu = statistics.median(x.server_cpu_ms_per_request for x in runs)
+        database = statistics.median(x.database_cpu_ms_per_request for x in runs)
         loadgen = max(x.loadgen_cores for x in runs)
         baseline = BASELINE_OF.get(name)
         ratio = "1 (baseline)" if baseline is None else f"no {baseline} run"
@@ -235,7 +244,7 @@ def report(rounds: list[dict[str, Result]]) -> None:
                 verdict = f">={least}x{limit}: {'met' if met else 'NOT met'}"
         print(
             f"{name:<17}{rate[name]:>9.0f}{p50:>9.1f}{p99:>9.1f}{errors:>8}"
-            f"{cpu:>12.2f}{loadgen:>11.2f}{ratio:>16}  {verdict}"
+            f"{cpu:>12.2f}{database:>11.2f}{loadgen:>11.2f}{ratio:>16}  {verdict}"
         )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 

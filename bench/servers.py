@@ -14,7 +14,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -34,6 +37,7 @@ class Server:
     """One granian serving ``application`` (a WSGI dotted path) until ``stop()``."""
 
     def __init__(self, application: str, environ: dict[str, str], ready_path: str) -> None:
+        self.application = application
         self.port = int(os.environ.get("BENCH_PORT") or free_port())
         self.url = f"http://{HOST}:{self.port}"
         log_dir = ROOT / "var" / "bench"
@@ -80,14 +84,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the server and all its workers."""
-        total = 0.0
-        for pid in _process_tree(self.process.pid):
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        return total
+        return sum(_cpu_seconds(pid) for pid in _process_tree(self.process.pid))
 
     def stop(self) -> None:
         self.process.terminate()
@@ -103,6 +100,30 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def database_cpu_seconds(url: str, names: Iterable[str]) -> float:
+    """CPU time used so far by the PostgreSQL backends connected to the databases ``names``.
+
+    The servers' pools keep their connections for a whole scenario, so the difference
+    over a scenario is what the database spent on it (background writers excluded).
+    """
+    with psycopg.connect(url, autocommit=True) as connection:
+        pids = [
+            pid
+            for (pid,) in connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = ANY(%s)", [list(names)]
+            )
+        ]
+    return sum(_cpu_seconds(pid) for pid in pids)
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def _process_tree(root: int) -> list[int]:

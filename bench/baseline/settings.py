@@ -25,6 +25,9 @@ _database = dj_database_url.parse(
 )
 _pool_size = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "6"))
 _database["CONN_MAX_AGE"] = 0
+# The shop's database options (shop/platform/databases.py), so that neither side of a
+# ratio gets what the other lacks.
+_database["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if _pool_size > 0:
-    _database["OPTIONS"] = {"pool": {"min_size": 1, "max_size": _pool_size, "timeout": 10}}
+    _database["OPTIONS"]["pool"] = {"min_size": 1, "max_size": _pool_size, "timeout": 10}
 DATABASES = {"default": _database}
