@@ -112,7 +112,10 @@ class Reservation(models.Model):
 
 
 class ReservationLine(models.Model):
-    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="lines")
+    # Looked up through reservation_line_once, whose first column it is: no index of its own.
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     sku = models.CharField("SKU", max_length=64)
     quantity = models.IntegerField()
 

@@ -107,7 +107,8 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # Looked up through order_line_sku_once, whose first column it is: no index of its own.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     sku = models.CharField(max_length=64)
     quantity = models.PositiveIntegerField()
     unit_price_minor = models.BigIntegerField()
