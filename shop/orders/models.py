@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 
 from contracts.orders import OrderStatus
+from shop.platform.ids import new_id
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset(
@@ -51,7 +50,7 @@ class Operation(models.TextChoices):
 
 
 class Order(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     # A Django user id on the default database: a plain id, never a relation.
     customer_id = models.BigIntegerField()
     status = models.CharField(

@@ -313,3 +313,15 @@ def test_a_reservation_lapsing_before_confirmation_voids_and_rejects(alice, boun
     assert Order.objects.get().status == OrderStatus.REJECTED
     assert fakes.payments.status_of(order_id) == PaymentStatus.VOIDED
     assert fakes.inventory.available("TEE-BLACK-M") == 100
+
+
+def test_orders_and_their_events_get_time_ordered_ids(alice, bound_fakes):
+    # UUIDv7 keys land on the newest pages of their indexes (decision 0046).
+    first = place(alice, [{"sku": "TEE-BLACK-M", "quantity": 1}]).json()["id"]
+    second = place(alice, [{"sku": "MUG-WHITE", "quantity": 1}]).json()["id"]
+
+    ids = [uuid.UUID(first), uuid.UUID(second)]
+    assert [order_id.version for order_id in ids] == [7, 7]
+    assert ids[0] < ids[1]
+    events = OutboxMessage.objects.using("orders").order_by("occurred_at")
+    assert [message.event_id.version for message in events] == [7, 7]

@@ -13,6 +13,7 @@ from shop.platform.domains import app_database_aliases
 from shop.platform.events.codec import PayloadError, decode, encode
 from shop.platform.events.models import OutboxMessage
 from shop.platform.events.tracing import current_traceparent, publish_span
+from shop.platform.ids import new_id
 from shop.platform.rows import insert
 
 
@@ -76,7 +77,7 @@ def publish(event: DomainEvent) -> uuid.UUID:
     with publish_span(event.name) as span:
         now = timezone.now()
         message = OutboxMessage(
-            event_id=uuid.uuid4(),
+            event_id=new_id(),
             name=event.name,
             version=event.version,
             producer=alias,
