@@ -162,3 +162,62 @@ def test_payments_are_read_one_at_a_time_or_by_the_page(payments):
         first: first_payment,
         second: second_payment,
     }
+
+
+def test_the_history_tells_each_provider_call_and_published_event_oldest_first(payments):
+    order_id, _ = authorized(payments)
+    payments.capture(order_id=order_id)
+
+    history = payments.payment_history(order_id=order_id)
+
+    assert isinstance(history, tuple)
+    calls = [entry for entry in history if not entry.event_id]
+    events = [entry for entry in history if entry.event_id]
+    assert [("authorize" in call.what, "capture" in call.what) for call in calls] == [
+        (True, False),
+        (False, True),
+    ]
+    assert [call.outcome for call in calls] == ["succeeded", "succeeded"]
+    assert [event.what for event in events] == [
+        "Payment authorized: 49.90 EUR",
+        "Payment captured: 49.90 EUR",
+    ]
+    assert {entry.app for entry in history} == {"payments"}
+    assert [entry.at for entry in history] == sorted(entry.at for entry in history)
+    assert all(entry.at.tzinfo is not None for entry in history)
+    assert payments.payment_history(order_id=uuid4()) == ()
+
+
+def test_the_history_of_a_declined_payment_says_why(payments):
+    order_id = uuid4()
+    payments.authorize(
+        order_id=order_id, amount=Money(100, "EUR"), payment_method="pm_card_chargeDeclined"
+    )
+
+    history = payments.payment_history(order_id=order_id)
+
+    assert [entry.outcome for entry in history if not entry.event_id] == ["declined: card_declined"]
+    assert [entry.what for entry in history if entry.event_id] == [
+        "Payment declined: reason: card_declined"
+    ]
+
+
+def test_orders_are_found_by_the_status_of_their_payment_newest_first(payments):
+    first, _ = authorized(payments)
+    second, _ = authorized(payments)
+    declined = uuid4()
+    payments.authorize(
+        order_id=declined, amount=Money(100, "EUR"), payment_method="pm_card_chargeDeclined"
+    )
+    captured, _ = authorized(payments)
+    payments.capture(order_id=captured)
+
+    authorized_ones = payments.order_ids_with_status(statuses=[PaymentStatus.AUTHORIZED], limit=10)
+    either = payments.order_ids_with_status(
+        statuses=[PaymentStatus.AUTHORIZED, PaymentStatus.DECLINED], limit=2
+    )
+
+    assert authorized_ones == [second, first]
+    assert either == [declined, second]
+    assert payments.order_ids_with_status(statuses=[PaymentStatus.CAPTURED], limit=10) == [captured]
+    assert payments.order_ids_with_status(statuses=[PaymentStatus.REFUNDED], limit=10) == []
