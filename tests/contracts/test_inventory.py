@@ -163,6 +163,24 @@ def test_a_released_reservation_cannot_be_held_nor_reserved_again(inventory):
     assert on_reserve.value.operation == "reserve"
 
 
+def test_reservations_are_read_many_orders_at_a_time(inventory):
+    held, released, nobody = uuid4(), uuid4(), uuid4()
+    lines = [StockLine("TEE-BLACK-M", 2), StockLine("MUG-WHITE", 1)]
+    inventory.reserve(order_id=held, lines=lines)
+    inventory.hold(order_id=held)
+    inventory.reserve(order_id=released, lines=[StockLine("MUG-WHITE", 1)])
+    inventory.release(order_id=released)
+
+    found = inventory.get_reservations(order_ids=[held, released, nobody])
+
+    assert set(found) == {held, released}
+    assert (found[held].state, found[held].expires_at) == (ReservationState.RESERVED, None)
+    assert sorted(found[held].lines, key=str) == sorted(lines, key=str)
+    assert found[released] == inventory.get_reservation(order_id=released)
+    assert found[released].state == ReservationState.RELEASED
+    assert inventory.get_reservations(order_ids=[]) == {}
+
+
 def test_an_order_without_a_reservation(inventory):
     order_id = uuid4()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from uuid import UUID
 
@@ -70,6 +71,18 @@ def test_a_consistent_shop_passes_and_the_run_is_recorded(a_shop_in_every_state,
     assert "orders.lifecycle: 6/6" in err.getvalue()
     assert gauge(client, "shop_audit_discrepancies") == 0
     assert gauge(client, "shop_audit_last_run_timestamp_seconds") == run.finished_at.timestamp()
+
+
+def test_the_audit_asks_inventory_and_payments_once_per_page_of_orders(
+    a_shop_in_every_state, spans
+):
+    clean, printed = audit()
+
+    assert clean, printed
+    calls = Counter(span.name for span in spans.get_finished_spans())
+    # Six orders, one page: one call to each app, not one per order.
+    assert (calls["inventory.get_reservations"], calls["payments.get_many"]) == (1, 1)
+    assert (calls["inventory.get_reservation"], calls["payments.get"]) == (0, 0)
 
 
 def test_each_discrepancy_is_printed_counted_and_exported(a_shop_in_every_state, client):

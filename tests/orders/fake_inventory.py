@@ -158,6 +158,10 @@ class FakeInventory:
         with self._lock:
             return self.reservations.get(order_id)
 
+    def get_reservations(self, *, order_ids: Sequence[UUID]) -> dict[UUID, Reservation]:
+        with self._lock:
+            return {i: self.reservations[i] for i in order_ids if i in self.reservations}
+
     def reservation_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
         with self._lock:
             return tuple(self.published.get(order_id, ()))
