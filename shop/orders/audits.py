@@ -18,8 +18,11 @@ from shop.orders.models import Operation, Order
 from shop.platform.audit import Progress, audit_check
 from shop.platform.bindings import bound
 
-# Money the provider holds for the order: it must not outlive the order's sale.
-LIVE_PAYMENTS = frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED})
+# Money the provider holds for the order: it must not outlive the order's sale. A partial
+# refund gave some back and kept the rest; a refund in full holds nothing any more.
+LIVE_PAYMENTS = frozenset(
+    {PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED}
+)
 SHIPPED_PAYMENTS = frozenset({PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED})
 ENDED_UNSOLD = frozenset({OrderStatus.REJECTED, OrderStatus.PAYMENT_FAILED, OrderStatus.CANCELLED})
 
