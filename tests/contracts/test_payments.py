@@ -97,6 +97,23 @@ def test_capture_takes_the_authorized_amount_once(payments):
     assert captured.captured_minor == again.captured_minor == 4990
 
 
+def test_capturing_again_after_a_refund_returns_the_payment_as_it_is(payments):
+    order_id, _ = authorized(payments)
+    payments.capture(order_id=order_id)
+    payments.refund(order_id=order_id, amount_minor=990)
+
+    partly = payments.capture(order_id=order_id)
+    payments.refund(order_id=order_id)
+    wholly = payments.capture(order_id=order_id)
+
+    assert (partly.status, partly.captured_minor, partly.refunded_minor) == (
+        PaymentStatus.PARTIALLY_REFUNDED,
+        4990,
+        990,
+    )
+    assert (wholly.status, wholly.refunded_minor) == (PaymentStatus.REFUNDED, 4990)
+
+
 def test_capture_names_a_missing_payment_and_a_wrong_state(payments):
     missing_order = uuid4()
     declined_order = uuid4()

@@ -38,6 +38,10 @@ class FakePayments:
     }
     METHODS = frozenset({"pm_card_visa", "pm_card_mastercard", *DECLINES})
     HOLDING = frozenset({PaymentStatus.AUTHORIZED})
+    # Captured, and perhaps refunded since: capturing again returns the payment as it is.
+    CAPTURED = frozenset(
+        {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+    )
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -100,7 +104,7 @@ class FakePayments:
         with self._lock:
             self.calls["capture"] += 1
             payment = self._existing(order_id)
-            if payment.status == PaymentStatus.CAPTURED:
+            if payment.status in self.CAPTURED:
                 return payment
             if payment.status != PaymentStatus.AUTHORIZED:
                 raise InvalidPaymentState(order_id, payment.status, "capture")
