@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
+from django.db import connections
 
-from contracts.common import Money
+from contracts.common import Money, ServiceUnavailable
 from contracts.payments import (
     InvalidPaymentState,
     PaymentNotFound,
@@ -238,3 +239,36 @@ def test_orders_are_found_by_the_status_of_their_payment_newest_first(payments):
     assert either == [declined, second]
     assert payments.order_ids_with_status(statuses=[PaymentStatus.CAPTURED], limit=10) == [captured]
     assert payments.order_ids_with_status(statuses=[PaymentStatus.REFUNDED], limit=10) == []
+
+
+@pytest.fixture
+def a_column_gone():
+    """A schema the payments code does not match (a bad migration): a bug, not an outage."""
+    with connections["payments"].cursor() as cursor:
+        cursor.execute("ALTER TABLE payments_payment RENAME COLUMN decline_reason TO gone")
+    yield
+    with connections["payments"].cursor() as cursor:
+        cursor.execute("ALTER TABLE payments_payment RENAME COLUMN gone TO decline_reason")
+
+
+@pytest.mark.parametrize("binding", ["facade", "grpc"])
+def test_a_database_error_that_is_a_bug_is_an_error_on_every_binding_not_an_outage(
+    request, settings, binding, a_column_gone
+):
+    bind(
+        request,
+        settings,
+        contract="contracts.payments.PaymentsService",
+        client=client_path("contracts.payments.PaymentsService"),
+        url_setting="PAYMENTS_SERVICE_URL",
+        fake="",
+        kind=binding,
+    )
+
+    with pytest.raises(Exception) as failed:
+        bound(PaymentsService).get(order_id=uuid4())
+
+    # Not ServiceUnavailable: no retry cures it, and the REST client must not be told
+    # to come back later (503) for a bug.
+    assert not isinstance(failed.value, ServiceUnavailable), failed.value
+    assert "ProgrammingError" in f"{type(failed.value).__name__} {failed.value}"
