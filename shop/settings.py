@@ -16,7 +16,7 @@ from shop.platform.bindings import binding_settings
 from shop.platform.databases import database_settings
 from shop.platform.deployment import production_refusals, proxy_ssl_header
 from shop.platform.domains import describe_apps, select_apps
-from shop.platform.environment import env_float, env_int
+from shop.platform.environment import env_float, env_int, env_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHOP_VAR_DIR", BASE_DIR / "var"))
@@ -186,8 +186,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "shop.platform.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "orders.place": os.environ.get("ORDER_PLACEMENT_RATE", "60/min"),
-        "orders.write": os.environ.get("ORDER_WRITE_RATE", "120/min"),
+        "orders.place": env_rate(os.environ, "ORDER_PLACEMENT_RATE", "60/min"),
+        "orders.write": env_rate(os.environ, "ORDER_WRITE_RATE", "120/min"),
     },
 }
 

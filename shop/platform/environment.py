@@ -1,4 +1,4 @@
-"""Numbers read from the environment at start-up, refused in one line when unusable.
+"""Numbers and rates read from the environment at start-up, refused in one line when unusable.
 
 A value that is not a number, or that the setting cannot use (a deadline of zero, no
 retry attempts at all), raises ``ImproperlyConfigured`` naming the variable, what it
@@ -11,10 +11,14 @@ Light on purpose: ``shop/settings.py`` imports it before Django is set up.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
+
+# Django REST framework's reading of a rate: a count, then the period's first letter.
+_RATE = re.compile(r"0*[1-9][0-9]*/[smhd][a-z]*")
 
 
 def env_int(environ: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
@@ -68,3 +72,18 @@ def env_float(
             f"{name} must be a number of {unit}, {accepted}; not {environ[name]!r}."
         )
     return value
+
+
+def env_rate(environ: Mapping[str, str], name: str, default: str) -> str:
+    """``name`` as a request rate, ``<requests>/<period>`` (``60/min``), read as Django REST
+    framework reads it (the period's first letter: s, m, h or d); ``default`` when unset.
+    A rate it could not read would fail every request it limits."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not _RATE.fullmatch(raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a number of requests, 1 or more, per second, minute, hour or "
+            f"day (60/min); not {environ[name]!r}."
+        )
+    return raw

@@ -62,11 +62,32 @@ def test_a_value_a_numeric_setting_cannot_use_is_refused_naming_it(monkeypatch, 
     assert str(refused.value) == f"{name} must be {takes}; not {value!r}."
 
 
+RATE = "a number of requests, 1 or more, per second, minute, hour or day (60/min)"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ORDER_PLACEMENT_RATE", "sixty"),
+        ("ORDER_WRITE_RATE", "120/week"),
+        ("ORDER_WRITE_RATE", "0/s"),
+    ],
+)
+def test_a_rate_limit_that_cannot_be_read_is_refused_naming_it(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(ImproperlyConfigured) as refused:
+        load_settings()
+
+    assert str(refused.value) == f"{name} must be {RATE}; not {value!r}."
+
+
 def test_values_in_range_are_read_and_blank_ones_take_the_default(monkeypatch):
     monkeypatch.setenv("ORDERS_PENDING_DEADLINE_SECONDS", "0")
     monkeypatch.setenv("PAYMENTS_SERVICE_DEADLINE_SECONDS", " 2.5 ")
     monkeypatch.setenv("RPC_RETRY_ATTEMPTS", "1")
     monkeypatch.setenv("SHOP_EVENTS_MAX_ATTEMPTS", "")
+    monkeypatch.setenv("ORDER_PLACEMENT_RATE", "10/second")
 
     loaded = load_settings()
 
@@ -74,6 +95,10 @@ def test_values_in_range_are_read_and_blank_ones_take_the_default(monkeypatch):
     assert loaded["PAYMENTS_SERVICE_DEADLINE_SECONDS"] == 2.5
     assert loaded["RPC_RETRY_ATTEMPTS"] == 1
     assert loaded["SHOP_EVENTS_MAX_ATTEMPTS"] == 8
+    assert loaded["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"] == {
+        "orders.place": "10/second",
+        "orders.write": "120/min",
+    }
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
