@@ -159,6 +159,11 @@ class InventoryService(Protocol):
         ...
 
     @idempotent
+    def get_reservations(self, *, order_ids: Sequence[UUID]) -> dict[UUID, Reservation]:
+        """The reservations of these orders, by order id; orders without one are absent."""
+        ...
+
+    @idempotent
     def reservation_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
         """What inventory did for the order (the events it published), oldest first."""
         ...

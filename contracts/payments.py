@@ -141,7 +141,10 @@ class PaymentsService(Protocol):
 
     @idempotent
     def capture(self, *, order_id: UUID) -> Payment:
-        """Capture the authorized amount. Raises ``PaymentNotFound``, ``InvalidPaymentState``."""
+        """Capture the authorized amount. Raises ``PaymentNotFound``, ``InvalidPaymentState``.
+
+        A payment captured already is returned as it is, refunded since in part or in full.
+        """
         ...
 
     @idempotent

@@ -7,6 +7,7 @@ start without a real ``SECRET_KEY``.
 
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +16,7 @@ from shop.platform.bindings import binding_settings
 from shop.platform.databases import database_settings
 from shop.platform.deployment import production_refusals, proxy_ssl_header
 from shop.platform.domains import describe_apps, select_apps
+from shop.platform.environment import env_float, env_int, env_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHOP_VAR_DIR", BASE_DIR / "var"))
@@ -48,7 +50,9 @@ SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEAD
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _PRODUCTION)
 # Probes and scrapes come over plain HTTP from inside the cluster.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000 if _PRODUCTION else 0))
+SECURE_HSTS_SECONDS = env_int(
+    os.environ, "SECURE_HSTS_SECONDS", 31536000 if _PRODUCTION else 0, minimum=0
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _PRODUCTION)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _PRODUCTION)
@@ -129,7 +133,7 @@ DATABASES = database_settings(
     os.environ,
     app_aliases=[app.database_alias for app in served_apps],
     var_dir=VAR_DIR,
-    pool_max_size=int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0")),
+    pool_max_size=env_int(os.environ, "DATABASE_POOL_MAX_SIZE", 0, minimum=0),
 )
 DATABASE_ROUTERS = ["shop.platform.databases.AppDatabaseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -182,8 +186,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "shop.platform.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "orders.place": os.environ.get("ORDER_PLACEMENT_RATE", "60/min"),
-        "orders.write": os.environ.get("ORDER_WRITE_RATE", "120/min"),
+        "orders.place": env_rate(os.environ, "ORDER_PLACEMENT_RATE", "60/min"),
+        "orders.write": env_rate(os.environ, "ORDER_WRITE_RATE", "120/min"),
     },
 }
 
@@ -223,47 +227,51 @@ PAYMENTS_WEBHOOK_SECRET = os.environ.get(
 # the record either way, and the worker delivers whatever this did not.
 SHOP_EVENTS_DELIVER_ON_COMMIT = env_bool("SHOP_EVENTS_DELIVER_ON_COMMIT", SHOP_ENV != "production")
 # The worker parks an event after this many failed deliveries (see docs/events.md).
-SHOP_EVENTS_MAX_ATTEMPTS = int(os.environ.get("SHOP_EVENTS_MAX_ATTEMPTS", "8"))
+SHOP_EVENTS_MAX_ATTEMPTS = env_int(os.environ, "SHOP_EVENTS_MAX_ATTEMPTS", 8, minimum=1)
 # Delivered events are appended to Redis Streams trimmed to about this many entries.
-SHOP_EVENTS_STREAM_MAXLEN = int(os.environ.get("SHOP_EVENTS_STREAM_MAXLEN", "100000"))
+SHOP_EVENTS_STREAM_MAXLEN = env_int(os.environ, "SHOP_EVENTS_STREAM_MAXLEN", 100000, minimum=1)
 # A process delivering a message holds it this long; then another may (it died).
-SHOP_EVENTS_CLAIM_SECONDS = float(os.environ.get("SHOP_EVENTS_CLAIM_SECONDS", "60"))
+SHOP_EVENTS_CLAIM_SECONDS = env_float(os.environ, "SHOP_EVENTS_CLAIM_SECONDS", 60.0)
 # Events between processes: kafka://host:port[,host:port] or redis://…; unset: none,
 # the worker delivers in-process (see docs/events.md).
 EVENTS_BROKER = os.environ.get("EVENTS_BROKER", "")
 # Topics are <prefix>.events.<producer>, consumer groups <prefix>.<app>.
 SHOP_EVENTS_TOPIC_PREFIX = os.environ.get("SHOP_EVENTS_TOPIC_PREFIX", "shop")
 # The relay counts a message the broker has not acknowledged after this long as failed.
-SHOP_EVENTS_PUBLISH_TIMEOUT_SECONDS = float(
-    os.environ.get("SHOP_EVENTS_PUBLISH_TIMEOUT_SECONDS", "10")
+SHOP_EVENTS_PUBLISH_TIMEOUT_SECONDS = env_float(
+    os.environ, "SHOP_EVENTS_PUBLISH_TIMEOUT_SECONDS", 10.0
 )
 # Attempts at an event received from the broker before it is parked (subscriber's database).
-SHOP_EVENTS_CONSUMER_ATTEMPTS = int(os.environ.get("SHOP_EVENTS_CONSUMER_ATTEMPTS", "5"))
+SHOP_EVENTS_CONSUMER_ATTEMPTS = env_int(os.environ, "SHOP_EVENTS_CONSUMER_ATTEMPTS", 5, minimum=1)
 # A consumer silent this long leaves its group; a joining one waits about as long.
-SHOP_EVENTS_CONSUMER_SESSION_SECONDS = float(
-    os.environ.get("SHOP_EVENTS_CONSUMER_SESSION_SECONDS", "6")
+SHOP_EVENTS_CONSUMER_SESSION_SECONDS = env_float(
+    os.environ, "SHOP_EVENTS_CONSUMER_SESSION_SECONDS", 6.0
 )
 
-# One JSON object per line on stderr, with the request id and the trace and span ids.
-# The apps' tuning knobs; their defaults live in each app's conf.py.
-_TUNING_FROM_ENVIRONMENT = {
-    "ORDERS_PENDING_DEADLINE_SECONDS": float,
-    "ORDERS_DRIVER_LEASE_SECONDS": float,
-    "ORDERS_IDEMPOTENCY_LEASE_SECONDS": float,
-    "ORDERS_IDEMPOTENCY_TTL_HOURS": float,
-    "ORDERS_RETRY_AFTER_SECONDS": int,
-    "PAYMENTS_PROVIDER": str,
-    "PAYMENTS_IN_FLIGHT_LEASE_SECONDS": float,
-    "PAYMENTS_WAIT_FOR_IN_FLIGHT_SECONDS": float,
-    "PAYMENTS_RESOLVE_AFTER_SECONDS": float,
+# The apps' tuning knobs, set here only when the environment names them: their
+# defaults live in each app's conf.py. A deadline of 0 settles at once; a lease must last.
+_TUNING_FROM_ENVIRONMENT: dict[str, Callable[[str], object]] = {
+    "ORDERS_PENDING_DEADLINE_SECONDS": lambda name: env_float(os.environ, name, None, zero=True),
+    "ORDERS_DRIVER_LEASE_SECONDS": lambda name: env_float(os.environ, name, None),
+    "ORDERS_IDEMPOTENCY_LEASE_SECONDS": lambda name: env_float(os.environ, name, None),
+    "ORDERS_IDEMPOTENCY_TTL_HOURS": lambda name: env_float(os.environ, name, None, unit="hours"),
+    "ORDERS_RETRY_AFTER_SECONDS": lambda name: env_int(os.environ, name, 5, minimum=1),
+    "PAYMENTS_PROVIDER": lambda name: os.environ[name],
+    "PAYMENTS_IN_FLIGHT_LEASE_SECONDS": lambda name: env_float(os.environ, name, None),
+    "PAYMENTS_WAIT_FOR_IN_FLIGHT_SECONDS": lambda name: env_float(
+        os.environ, name, None, zero=True
+    ),
+    "PAYMENTS_RESOLVE_AFTER_SECONDS": lambda name: env_float(os.environ, name, None, zero=True),
 }
 globals().update(
     {
-        name: kind(os.environ[name])
-        for name, kind in _TUNING_FROM_ENVIRONMENT.items()
-        if name in os.environ
+        name: read(name)
+        for name, read in _TUNING_FROM_ENVIRONMENT.items()
+        if os.environ.get(name, "").strip()
     }
 )
+
+# One JSON object per line on stderr, with the request id and the trace and span ids.
 
 LOGGING = {
     "version": 1,

@@ -47,6 +47,12 @@ class InventoryFacade(InventoryService):
         found = selectors.reservation_with_lines(order_id=order_id)
         return None if found is None else _as_reservation(*found)
 
+    def get_reservations(self, *, order_ids: Sequence[UUID]) -> dict[UUID, Reservation]:
+        return {
+            reservation.order_id: _as_reservation(reservation, lines)
+            for reservation, lines in selectors.reservations_with_lines(order_ids=order_ids)
+        }
+
     def reservation_history(self, *, order_id: UUID) -> tuple[HistoryEntry, ...]:
         return tuple(selectors.reservation_history(order_id=order_id))
 

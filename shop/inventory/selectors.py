@@ -199,6 +199,17 @@ def reservation_with_lines(*, order_id: UUID) -> tuple[Reservation, list[Reserva
     return lines[0].reservation, lines
 
 
+def reservations_with_lines(
+    *, order_ids: Iterable[UUID]
+) -> list[tuple[Reservation, list[ReservationLine]]]:
+    """The reservations of these orders, each with its lines, in one query."""
+    found: dict[int, tuple[Reservation, list[ReservationLine]]] = {}
+    lines = ReservationLine.objects.filter(reservation__order_id__in=list(order_ids))
+    for line in lines.select_related("reservation").order_by("reservation_id", "pk"):
+        found.setdefault(line.reservation_id, (line.reservation, []))[1].append(line)
+    return list(found.values())
+
+
 def reservation_history(*, order_id: UUID) -> list[HistoryEntry]:
     """What inventory published about the order (reserved, held, committed, released)."""
     return published_about_order("inventory", order_id=order_id)

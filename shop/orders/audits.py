@@ -18,8 +18,11 @@ from shop.orders.models import Operation, Order
 from shop.platform.audit import Progress, audit_check
 from shop.platform.bindings import bound
 
-# Money the provider holds for the order: it must not outlive the order's sale.
-LIVE_PAYMENTS = frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED})
+# Money the provider holds for the order: it must not outlive the order's sale. A partial
+# refund gave some back and kept the rest; a refund in full holds nothing any more.
+LIVE_PAYMENTS = frozenset(
+    {PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED}
+)
 SHIPPED_PAYMENTS = frozenset({PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED})
 ENDED_UNSOLD = frozenset({OrderStatus.REJECTED, OrderStatus.PAYMENT_FAILED, OrderStatus.CANCELLED})
 
@@ -32,13 +35,12 @@ def orders_agree_with_their_reservations_and_payments(
     total = Order.objects.count()
     done = 0
     for page in selectors.orders_in_pages():
-        paid = payments.get_many(order_ids=[order.pk for order in page])
+        # One call to each app per page, not one per order (each a round trip when split).
+        order_ids = [order.pk for order in page]
+        reserved = inventory.get_reservations(order_ids=order_ids)
+        paid = payments.get_many(order_ids=order_ids)
         for order in page:
-            problems = disagreements(
-                order,
-                inventory.get_reservation(order_id=order.pk),
-                paid.get(order.pk),
-            )
+            problems = disagreements(order, reserved.get(order.pk), paid.get(order.pk))
             if problems:
                 # The apps were read one after the other: an order that moved meanwhile
                 # is read again before anything is reported.

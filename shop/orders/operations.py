@@ -39,11 +39,18 @@ from shop.platform.bindings import bound
 logger = logging.getLogger(__name__)
 
 CUSTOMER_CANCELLED = "customer_request"
+# The provider gave the money back (its dashboard, a dispute): why the order ended as it did.
+REFUNDED_AT_PROVIDER = "refunded_at_provider"
+# A payment that took the money: shipping it goes on, even refunded in part since.
+CAPTURED_PAYMENTS = frozenset(
+    {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+)
 
 
 def cancel_order(*, order_id: UUID, reason: str = CUSTOMER_CANCELLED) -> Order:
     """Void the authorization, release the stock and mark the order ``cancelled``.
 
+    A payment refunded in full at the provider holds nothing: there is nothing to void.
     Raises ``IllegalTransition`` once shipped or final, ``OrderBusy`` while another
     driver holds it, ``PaymentProviderBusy`` when the void got no answer.
     """
@@ -61,8 +68,12 @@ def drive_cancel(lease: Lease, *, reason: str) -> Order:
             let_go(lease, keep_operation=True)
             raise PaymentProviderBusy(lease.order_id) from exc
         except InvalidPaymentState as exc:
-            let_go(lease)
-            raise OperationRefused(lease.order_id, f"The payment cannot be voided: {exc}") from exc
+            if exc.status != PaymentStatus.REFUNDED:
+                let_go(lease)
+                raise OperationRefused(
+                    lease.order_id, f"The payment cannot be voided: {exc}"
+                ) from exc
+            payment = None  # given back in full at the provider: nothing is held to void
         if payment is not None and payment.status not in PAYMENT_FAILURES:
             let_go(lease)
             raise OperationRefused(
@@ -82,7 +93,9 @@ def ship_order(*, order_id: UUID) -> Order:
     """Capture the payment, commit the stock and mark the order ``shipped``.
 
     Raises ``IllegalTransition`` unless confirmed, ``OperationRefused`` when the
-    reservation lapsed or the payment cannot be captured (nothing is changed then).
+    reservation lapsed or the payment cannot be captured (nothing is changed then), or
+    when the payment was refunded in full at the provider before the stock was
+    committed (the order is then cancelled and its stock released: the sale is off).
     """
     lease = claim(order_id=order_id, operation=Operation.SHIP, target=OrderStatus.SHIPPED)
     return drive_ship(lease)
@@ -114,8 +127,23 @@ def _drive_ship(lease: Lease) -> Order:
     except (InvalidPaymentState, PaymentNotFound) as exc:
         let_go(lease)
         raise OperationRefused(order_id, f"The payment cannot be captured: {exc}") from exc
-    if payment is not None and payment.status != PaymentStatus.CAPTURED:
-        # Refused by the provider (an expired authorization): nothing ships unpaid.
+    if (
+        payment is not None
+        and payment.status == PaymentStatus.REFUNDED
+        and reservation.state == ReservationState.RESERVED
+    ):
+        # Captured, then given back in full at the provider before the goods left: the
+        # sale is off. Cancelled under a lease of its own, which the reconciler finishes.
+        let_go(lease)
+        cancel_order(order_id=order_id, reason=REFUNDED_AT_PROVIDER)
+        raise OperationRefused(
+            order_id,
+            "The payment was refunded in full at the provider before the order shipped: "
+            "the order is cancelled and its stock released.",
+        )
+    if payment is not None and payment.status not in CAPTURED_PAYMENTS:
+        # Refused by the provider (an expired authorization): nothing ships unpaid. Money
+        # refunded since (in part, or in full once the stock left) ships as captured.
         let_go(lease)
         raise OperationRefused(order_id, f"The provider refused the capture: {payment.status}.")
     try:
@@ -216,8 +244,10 @@ def refund_after_provider_refund(
       it, ``OrderBusy`` is raised and the event retried.
     - Captured money exists only from a ship onward: a ``confirmed`` order can hold it
       only while its ship is under way (or was cut short), so ``OrderBusy`` is raised
-      then too, and the event is applied once the ship is finished. Any other status
-      is left as it is, with an error logged for an operator.
+      then too, and the event is applied once the ship is finished: the order is then
+      ``shipped`` (and refunded here) if its stock had left, else the ship found the
+      money gone and ``cancelled`` it, which is left as it is. Any other status is left
+      as it is, with an error logged for an operator.
     """
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
@@ -239,6 +269,9 @@ def refund_after_provider_refund(
         order.status == OrderStatus.CONFIRMED and order.operation == Operation.SHIP
     ):
         raise OrderBusy(order_id)
+    if order.status == OrderStatus.CANCELLED and order.reason == REFUNDED_AT_PROVIDER:
+        # Its ship found the money given back before the goods left, and cancelled it.
+        return order
     if order.status != OrderStatus.SHIPPED:
         logger.error(
             "payment of %s order %s was refunded at the provider; left to an operator",
@@ -250,7 +283,7 @@ def refund_after_provider_refund(
     finish(
         lease,
         target=OrderStatus.REFUNDED,
-        reason="refunded_at_provider",
+        reason=REFUNDED_AT_PROVIDER,
         events=[OrderRefunded(order_id=order_id, amount=Money(refunded_total_minor, currency))],
         order=order,
     )

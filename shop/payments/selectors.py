@@ -78,4 +78,9 @@ def payments_whose_amounts_contradict_their_status() -> QuerySet[Payment]:
         | Q(status=PaymentStatus.CAPTURED, refunded_minor__gt=0)
         | Q(status=PaymentStatus.REFUNDED, refunded_minor__lt=F("captured_minor"))
         | Q(status=PaymentStatus.REFUNDED, captured_minor=0)
+        # A partial refund gave back some of the captured money, not none and not all.
+        | Q(status=PaymentStatus.PARTIALLY_REFUNDED, refunded_minor=0)
+        | Q(status=PaymentStatus.PARTIALLY_REFUNDED, refunded_minor__gte=F("captured_minor"))
+        # A void cancels an authorization before any money is taken.
+        | Q(status=PaymentStatus.VOIDED, captured_minor__gt=0)
     ).order_by("created_at")

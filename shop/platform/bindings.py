@@ -17,11 +17,11 @@ from typing import Any, Protocol, cast
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
-from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from contracts.common import ServiceUnavailable
+from shop.platform.databases import DATABASE_DOES_NOT_ANSWER
 from shop.platform.domains import DomainAppConfig, service_url_variable
 
 
@@ -107,7 +107,7 @@ def call_through_binding(
     with observe_binding_call(contract, method):
         try:
             return call(*args, **kwargs)
-        except (OperationalError, InterfaceError) as exc:
+        except DATABASE_DOES_NOT_ANSWER as exc:
             # The app's own database does not answer: to its caller that is the app
             # being unavailable, as a remote binding reports an unreachable service.
             service = contract.split(".", 1)[0]

@@ -15,12 +15,18 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from django.db import InterfaceError, OperationalError
 from django.db.models import Model
 
 from shop.platform.domains import app_database_aliases, domain_app_of_label
 
 PLATFORM_SHARED_LABELS: frozenset[str] = frozenset({"events"})
 """Platform apps whose tables are created in every app database."""
+
+DATABASE_DOES_NOT_ANSWER: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+"""The errors of a database that does not answer (refused, lost or timed-out connections):
+to a caller, the app it belongs to is unavailable, and a retry may succeed. Any other
+database error (a constraint, a missing table) is a bug that no retry cures."""
 
 
 def database_settings(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from contracts.common import ServiceUnavailable
+from shop.platform.databases import DATABASE_DOES_NOT_ANSWER
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
             detail=str(exc.detail),
             **exc.extra,
         )
-    if isinstance(exc, (OperationalError, InterfaceError)):
+    if isinstance(exc, DATABASE_DOES_NOT_ANSWER):
         # This app's own database does not answer: the caller may retry, as with a
         # service that cannot be reached; what broke is logged, not shown.
         logger.warning("answering 503: a database does not answer: %s", exc)

@@ -36,9 +36,18 @@ def fresh_state(settings):
     cache.clear()
 
 
-def bind(request, settings, *, contract: str, client: str, url_setting: str, fake: str) -> None:
-    """Bind ``contract`` as the test's ``binding`` parameter says."""
-    kind = request.param
+def bind(
+    request,
+    settings,
+    *,
+    contract: str,
+    client: str,
+    url_setting: str,
+    fake: str,
+    kind: str | None = None,
+) -> None:
+    """Bind ``contract`` as ``kind`` says, by default the test's ``binding`` parameter."""
+    kind = kind or request.param
     if kind == "grpc":
         server = request.getfixturevalue("grpc_server")
         setattr(settings, url_setting, server.url)

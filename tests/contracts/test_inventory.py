@@ -163,6 +163,24 @@ def test_a_released_reservation_cannot_be_held_nor_reserved_again(inventory):
     assert on_reserve.value.operation == "reserve"
 
 
+def test_reservations_are_read_many_orders_at_a_time(inventory):
+    held, released, nobody = uuid4(), uuid4(), uuid4()
+    lines = [StockLine("TEE-BLACK-M", 2), StockLine("MUG-WHITE", 1)]
+    inventory.reserve(order_id=held, lines=lines)
+    inventory.hold(order_id=held)
+    inventory.reserve(order_id=released, lines=[StockLine("MUG-WHITE", 1)])
+    inventory.release(order_id=released)
+
+    found = inventory.get_reservations(order_ids=[held, released, nobody])
+
+    assert set(found) == {held, released}
+    assert (found[held].state, found[held].expires_at) == (ReservationState.RESERVED, None)
+    assert sorted(found[held].lines, key=str) == sorted(lines, key=str)
+    assert found[released] == inventory.get_reservation(order_id=released)
+    assert found[released].state == ReservationState.RELEASED
+    assert inventory.get_reservations(order_ids=[]) == {}
+
+
 def test_an_order_without_a_reservation(inventory):
     order_id = uuid4()
 
@@ -181,3 +199,31 @@ def test_restocking_adds_units_and_refuses_unknown_products(inventory):
     with pytest.raises(UnknownProducts) as unknown:
         inventory.restock(sku="NOPE-1", quantity=1)
     assert unknown.value.skus == ("NOPE-1",)
+
+
+def test_the_history_tells_what_inventory_published_for_the_order_oldest_first(inventory):
+    sold, given_back = uuid4(), uuid4()
+    inventory.reserve(order_id=sold, lines=[StockLine("TEE-BLACK-M", 2)])
+    inventory.reserve(order_id=given_back, lines=[StockLine("MUG-WHITE", 1)])
+    inventory.hold(order_id=sold)
+    inventory.commit(order_id=sold)
+    inventory.release(order_id=given_back)
+
+    history = inventory.reservation_history(order_id=sold)
+
+    assert isinstance(history, tuple)
+    assert [entry.what for entry in history] == [
+        "Stock reserved: 2 x TEE-BLACK-M",
+        "Stock committed: 2 x TEE-BLACK-M",
+    ]
+    assert {entry.app for entry in history} == {"inventory"}
+    assert all(entry.outcome for entry in history)
+    # Each entry is an event inventory published, named by its id.
+    assert len({entry.event_id for entry in history if entry.event_id}) == 2
+    assert [entry.at for entry in history] == sorted(entry.at for entry in history)
+    assert all(entry.at.tzinfo is not None for entry in history)
+    assert [entry.what for entry in inventory.reservation_history(order_id=given_back)] == [
+        "Stock reserved: 1 x MUG-WHITE",
+        "Stock released: 1 x MUG-WHITE; reason: released",
+    ]
+    assert inventory.reservation_history(order_id=uuid4()) == ()

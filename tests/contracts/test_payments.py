@@ -5,8 +5,9 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
+from django.db import connections
 
-from contracts.common import Money
+from contracts.common import Money, ServiceUnavailable
 from contracts.payments import (
     InvalidPaymentState,
     PaymentNotFound,
@@ -97,6 +98,23 @@ def test_capture_takes_the_authorized_amount_once(payments):
     assert captured.captured_minor == again.captured_minor == 4990
 
 
+def test_capturing_again_after_a_refund_returns_the_payment_as_it_is(payments):
+    order_id, _ = authorized(payments)
+    payments.capture(order_id=order_id)
+    payments.refund(order_id=order_id, amount_minor=990)
+
+    partly = payments.capture(order_id=order_id)
+    payments.refund(order_id=order_id)
+    wholly = payments.capture(order_id=order_id)
+
+    assert (partly.status, partly.captured_minor, partly.refunded_minor) == (
+        PaymentStatus.PARTIALLY_REFUNDED,
+        4990,
+        990,
+    )
+    assert (wholly.status, wholly.refunded_minor) == (PaymentStatus.REFUNDED, 4990)
+
+
 def test_capture_names_a_missing_payment_and_a_wrong_state(payments):
     missing_order = uuid4()
     declined_order = uuid4()
@@ -162,3 +180,95 @@ def test_payments_are_read_one_at_a_time_or_by_the_page(payments):
         first: first_payment,
         second: second_payment,
     }
+
+
+def test_the_history_tells_each_provider_call_and_published_event_oldest_first(payments):
+    order_id, _ = authorized(payments)
+    payments.capture(order_id=order_id)
+
+    history = payments.payment_history(order_id=order_id)
+
+    assert isinstance(history, tuple)
+    calls = [entry for entry in history if not entry.event_id]
+    events = [entry for entry in history if entry.event_id]
+    assert [("authorize" in call.what, "capture" in call.what) for call in calls] == [
+        (True, False),
+        (False, True),
+    ]
+    assert [call.outcome for call in calls] == ["succeeded", "succeeded"]
+    assert [event.what for event in events] == [
+        "Payment authorized: 49.90 EUR",
+        "Payment captured: 49.90 EUR",
+    ]
+    assert {entry.app for entry in history} == {"payments"}
+    assert [entry.at for entry in history] == sorted(entry.at for entry in history)
+    assert all(entry.at.tzinfo is not None for entry in history)
+    assert payments.payment_history(order_id=uuid4()) == ()
+
+
+def test_the_history_of_a_declined_payment_says_why(payments):
+    order_id = uuid4()
+    payments.authorize(
+        order_id=order_id, amount=Money(100, "EUR"), payment_method="pm_card_chargeDeclined"
+    )
+
+    history = payments.payment_history(order_id=order_id)
+
+    assert [entry.outcome for entry in history if not entry.event_id] == ["declined: card_declined"]
+    assert [entry.what for entry in history if entry.event_id] == [
+        "Payment declined: reason: card_declined"
+    ]
+
+
+def test_orders_are_found_by_the_status_of_their_payment_newest_first(payments):
+    first, _ = authorized(payments)
+    second, _ = authorized(payments)
+    declined = uuid4()
+    payments.authorize(
+        order_id=declined, amount=Money(100, "EUR"), payment_method="pm_card_chargeDeclined"
+    )
+    captured, _ = authorized(payments)
+    payments.capture(order_id=captured)
+
+    authorized_ones = payments.order_ids_with_status(statuses=[PaymentStatus.AUTHORIZED], limit=10)
+    either = payments.order_ids_with_status(
+        statuses=[PaymentStatus.AUTHORIZED, PaymentStatus.DECLINED], limit=2
+    )
+
+    assert authorized_ones == [second, first]
+    assert either == [declined, second]
+    assert payments.order_ids_with_status(statuses=[PaymentStatus.CAPTURED], limit=10) == [captured]
+    assert payments.order_ids_with_status(statuses=[PaymentStatus.REFUNDED], limit=10) == []
+
+
+@pytest.fixture
+def a_column_gone():
+    """A schema the payments code does not match (a bad migration): a bug, not an outage."""
+    with connections["payments"].cursor() as cursor:
+        cursor.execute("ALTER TABLE payments_payment RENAME COLUMN decline_reason TO gone")
+    yield
+    with connections["payments"].cursor() as cursor:
+        cursor.execute("ALTER TABLE payments_payment RENAME COLUMN gone TO decline_reason")
+
+
+@pytest.mark.parametrize("binding", ["facade", "grpc"])
+def test_a_database_error_that_is_a_bug_is_an_error_on_every_binding_not_an_outage(
+    request, settings, binding, a_column_gone
+):
+    bind(
+        request,
+        settings,
+        contract="contracts.payments.PaymentsService",
+        client=client_path("contracts.payments.PaymentsService"),
+        url_setting="PAYMENTS_SERVICE_URL",
+        fake="",
+        kind=binding,
+    )
+
+    with pytest.raises(Exception) as failed:
+        bound(PaymentsService).get(order_id=uuid4())
+
+    # Not ServiceUnavailable: no retry cures it, and the REST client must not be told
+    # to come back later (503) for a bug.
+    assert not isinstance(failed.value, ServiceUnavailable), failed.value
+    assert "ProgrammingError" in f"{type(failed.value).__name__} {failed.value}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from django.db.models import F
 from shop.inventory.models import Stock
 from shop.orders.models import Order
 from shop.payments.facade import PaymentsFacade
+from shop.payments.models import Payment
 from shop.platform.models import AuditRun
 from tests.e2e.audit import audit
 from tests.e2e.conftest import client_for, place
@@ -55,7 +57,7 @@ def a_shop_in_every_state(catalog):
         "rejected",
         "shipped",
     ]
-    return {"confirmed": UUID(confirmed), "shipped": UUID(shipped)}
+    return {"confirmed": UUID(confirmed), "shipped": UUID(shipped), "cancelled": UUID(cancelled)}
 
 
 def test_a_consistent_shop_passes_and_the_run_is_recorded(a_shop_in_every_state, client):
@@ -70,6 +72,18 @@ def test_a_consistent_shop_passes_and_the_run_is_recorded(a_shop_in_every_state,
     assert "orders.lifecycle: 6/6" in err.getvalue()
     assert gauge(client, "shop_audit_discrepancies") == 0
     assert gauge(client, "shop_audit_last_run_timestamp_seconds") == run.finished_at.timestamp()
+
+
+def test_the_audit_asks_inventory_and_payments_once_per_page_of_orders(
+    a_shop_in_every_state, spans
+):
+    clean, printed = audit()
+
+    assert clean, printed
+    calls = Counter(span.name for span in spans.get_finished_spans())
+    # Six orders, one page: one call to each app, not one per order.
+    assert (calls["inventory.get_reservations"], calls["payments.get_many"]) == (1, 1)
+    assert (calls["inventory.get_reservation"], calls["payments.get"]) == (0, 0)
 
 
 def test_each_discrepancy_is_printed_counted_and_exported(a_shop_in_every_state, client):
@@ -87,6 +101,25 @@ def test_each_discrepancy_is_printed_counted_and_exported(a_shop_in_every_state,
     assert "4 discrepancies found" in printed
     assert AuditRun.objects.get().discrepancies == 4
     assert gauge(client, "shop_audit_discrepancies") == 4
+
+
+def test_a_cancelled_order_whose_payment_kept_part_of_the_money_is_a_discrepancy(
+    a_shop_in_every_state,
+):
+    cancelled = a_shop_in_every_state["cancelled"]
+    # Captured and partly given back at the provider, behind orders' back.
+    Payment.objects.filter(order_id=cancelled).update(
+        status="partially_refunded", captured_minor=3980, refunded_minor=1000
+    )
+
+    clean, printed = audit()
+
+    assert not clean
+    assert (
+        f"order {cancelled} (cancelled): cancelled but its money is still taken "
+        "(payment partially_refunded)"
+    ) in printed
+    assert "1 discrepancies found" in printed
 
 
 def test_an_order_pending_past_its_deadline_is_a_discrepancy(catalog, settings):

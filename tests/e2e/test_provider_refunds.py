@@ -3,6 +3,8 @@
 A signed ``charge.refunded`` webhook makes payments publish ``PaymentRefunded``; orders
 moves a shipped order refunded in full to ``refunded``, once, and leaves it ``shipped``
 after a partial refund. The order's own refund causes the same event, which changes nothing.
+Money given back in full while the order was being shipped, before its stock left, calls
+the sale off: the order ends ``cancelled`` with its stock released.
 """
 
 import json
@@ -12,11 +14,14 @@ import pytest
 from django.test import Client
 
 from contracts.payments import PaymentsService
+from shop.orders.models import Order
+from shop.orders.reconciliation import reconcile_orders
 from shop.payments.signatures import sign
 from shop.platform.bindings import bound
+from shop.platform.events.delivery import deliver_batch
 from shop.platform.events.models import InboxMessage, OutboxMessage
 from tests.e2e.audit import assert_audit_finds_nothing
-from tests.e2e.conftest import client_for, place, state
+from tests.e2e.conftest import available, client_for, place, state
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
@@ -122,4 +127,30 @@ def test_a_partial_refund_at_the_provider_leaves_the_order_shipped(shipped):
     [event] = order_refunded_events(shipped)
     assert event.payload["amount"] == {"amount_minor": 3980, "currency": "EUR"}
     assert applied_by_orders() == 2
+    assert_audit_finds_nothing()
+
+
+def test_a_full_refund_while_shipping_before_the_stock_left_cancels_the_order(catalog):
+    order_id = place(client_for("alice")).json()["id"]
+    # Its ship captured the money, then its process died: the reconciler will drive it.
+    bound(PaymentsService).capture(order_id=order_id)
+    Order.objects.filter(pk=order_id).update(operation="ship")
+
+    assert refunded_at_provider(order_id) == "applied"
+    assert state(order_id) == ("confirmed", "reserved", "refunded")  # orders waits for the ship
+    assert applied_by_orders() == 0
+
+    assert reconcile_orders()["refused"] == 1  # the ship finds the money gone, and cancels
+    [caused] = payment_refunded_messages()
+    OutboxMessage.objects.using("payments").filter(pk=caused.pk).update(
+        next_attempt_at=caused.occurred_at
+    )
+    deliver_batch("payments", batch_size=10)  # the worker's next pass delivers the event
+
+    assert state(order_id) == ("cancelled", "released", "refunded")
+    assert available() == 100
+    order = client_for("alice").get(f"/api/v1/orders/{order_id}/").json()
+    assert order["status"] == "cancelled"
+    assert applied_by_orders() == 1
+    assert order_refunded_events(order_id) == []
     assert_audit_finds_nothing()

@@ -15,6 +15,7 @@ from contracts.common import Money
 from contracts.payments import PaymentRefunded
 from shop.orders.errors import OrderBusy
 from shop.orders.models import Order
+from shop.orders.reconciliation import reconcile_order
 from shop.platform.events.codec import encode
 from shop.platform.events.delivery import dispatch
 from shop.platform.events.models import InboxMessage, OutboxMessage
@@ -144,3 +145,107 @@ def test_a_refund_reported_for_an_idle_confirmed_order_changes_nothing(alice, bo
     assert Order.objects.get(pk=order.pk).status == "confirmed"
     assert order_refunded() == 0
     assert InboxMessage.objects.using("orders").count() == 1  # seen, and left to an operator
+
+
+@pytest.fixture
+def ship_cut_short_after_capture(alice, bound_fakes) -> Order:
+    """A confirmed order whose ship captured the money, then its process died."""
+    order = Order.objects.get(pk=place(alice).json()["id"])
+    bound_fakes.payments.capture(order_id=order.pk)
+    Order.objects.filter(pk=order.pk).update(operation="ship")
+    return order
+
+
+def order_cancelled() -> list[OutboxMessage]:
+    return list(OutboxMessage.objects.using("orders").filter(name="orders.order_cancelled"))
+
+
+def test_a_full_refund_before_the_goods_left_cancels_the_order_and_gives_its_stock_back(
+    ship_cut_short_after_capture, bound_fakes
+):
+    order = ship_cut_short_after_capture
+    bound_fakes.payments.refund(order_id=order.pk)  # at the provider, in full
+    event = refunded_in_full(order)
+    with pytest.raises(OrderBusy):
+        dispatch(event)  # the ship is under way: applied once it ends
+
+    outcome = reconcile_order(order_id=order.pk)  # the ship is driven again
+    dispatch(event)
+
+    order.refresh_from_db()
+    assert outcome == "refused"
+    assert (order.status, order.reason, order.operation) == (
+        "cancelled",
+        "refunded_at_provider",
+        "",
+    )
+    assert bound_fakes.inventory.state_of(order.pk) == "released"
+    assert bound_fakes.inventory.available("TEE-BLACK-M") == 100
+    assert bound_fakes.payments.status_of(order.pk) == "refunded"
+    [cancelled] = order_cancelled()
+    assert cancelled.payload["reason"] == "refunded_at_provider"
+    assert order_refunded() == 0
+    assert InboxMessage.objects.using("orders").count() == 1
+
+
+def test_the_ship_retried_by_staff_says_why_the_order_was_cancelled(
+    ship_cut_short_after_capture, bound_fakes, staff
+):
+    order = ship_cut_short_after_capture
+    bound_fakes.payments.refund(order_id=order.pk)
+
+    response = staff.post(f"/api/v1/orders/{order.pk}/ship/")
+
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/operation-refused")
+    assert "refunded in full at the provider" in response.json()["detail"]
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+    assert bound_fakes.inventory.state_of(order.pk) == "released"
+
+
+def test_a_full_refund_after_the_stock_left_ends_the_order_refunded(
+    ship_cut_short_after_capture, bound_fakes
+):
+    order = ship_cut_short_after_capture
+    bound_fakes.inventory.commit(order_id=order.pk)  # the ship got this far
+    bound_fakes.payments.refund(order_id=order.pk)
+    event = refunded_in_full(order)
+    with pytest.raises(OrderBusy):
+        dispatch(event)
+
+    assert reconcile_order(order_id=order.pk) == "shipped"
+    dispatch(event)
+
+    order.refresh_from_db()
+    assert (order.status, order.reason) == ("refunded", "refunded_at_provider")
+    assert bound_fakes.inventory.state_of(order.pk) == "committed"
+    assert order_refunded() == 1
+
+
+def test_a_partial_refund_while_shipping_lets_the_ship_finish(
+    ship_cut_short_after_capture, bound_fakes
+):
+    order = ship_cut_short_after_capture
+    bound_fakes.payments.refund(order_id=order.pk, amount_minor=500)
+    dispatch(payment_refunded(order.pk, amount_minor=500, refunded_total_minor=500))
+
+    assert reconcile_order(order_id=order.pk) == "shipped"
+
+    assert Order.objects.get(pk=order.pk).status == "shipped"
+    assert bound_fakes.inventory.state_of(order.pk) == "committed"
+    assert bound_fakes.payments.status_of(order.pk) == "partially_refunded"
+
+
+def test_a_confirmed_order_whose_payment_was_refunded_can_be_cancelled(
+    ship_cut_short_after_capture, bound_fakes, alice
+):
+    order = ship_cut_short_after_capture
+    # An order left so by an earlier ship that was refused: nothing is held to void.
+    Order.objects.filter(pk=order.pk).update(operation="")
+    bound_fakes.payments.refund(order_id=order.pk)
+
+    response = alice.post(f"/api/v1/orders/{order.pk}/cancel/")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "cancelled"
+    assert bound_fakes.inventory.state_of(order.pk) == "released"

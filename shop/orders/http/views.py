@@ -183,7 +183,9 @@ class OrderShipView(ThrottledByScope):
                 {
                     **STAFF_ONLY,
                     404: "No such order.",
-                    409: "The order is not confirmed.",
+                    409: "The order is not confirmed or is being changed, or the ship was "
+                    "refused: its stock lapsed, its payment cannot be captured, or the payment "
+                    "was refunded in full at the provider (the order is then cancelled).",
                     **THROTTLED,
                     **PROVIDER_BUSY,
                 }

@@ -167,6 +167,7 @@ class ParkedConsumerMessageAdmin(ReadOnlyAdmin):
         "partition",
         "offset",
         "attempts",
+        "next_attempt_at",
         "last_error",
         "applied_at",
     ]

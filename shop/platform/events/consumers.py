@@ -6,7 +6,9 @@ producers it needs that are not installed here (where producer and subscriber sh
 a process, the outbox delivers in-process). Offsets are committed after the inbox
 transactions of everything received committed. A message a subscriber keeps failing
 on is parked in the app's database after ``SHOP_EVENTS_CONSUMER_ATTEMPTS`` attempts,
-and the partition moves on; a re-drive (admin) makes the worker apply it again.
+and the partition moves on; a re-drive (admin) makes the worker apply it again, with
+the outbox's backoff between attempts that fail (2 s, 4 s, 8 s...) until it is parked
+again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from shop.platform.events import metrics
@@ -28,7 +31,7 @@ from shop.platform.events.broker import (
     group_for,
     topic_for,
 )
-from shop.platform.events.delivery import apply
+from shop.platform.events.delivery import apply, backoff
 from shop.platform.events.models import OutboxMessage, ParkedConsumerMessage
 from shop.platform.events.publishing import declared_producer
 from shop.platform.events.subscriptions import all_subscriptions, subscriptions_for
@@ -188,27 +191,38 @@ def park(app: str, group: str, event: ReceivedEvent, *, attempts: int, error: Ex
 
 
 def redrive_parked(app: str, ids: Iterable[int]) -> int:
-    """Make parked messages of ``app``'s database due for another series of attempts."""
+    """Make parked messages of ``app``'s database due, now, for another series of attempts."""
     return (
         ParkedConsumerMessage.objects.using(app)
         .filter(pk__in=list(ids), parked_at__isnull=False, applied_at__isnull=True)
-        .update(parked_at=None, attempts=0)
+        .update(parked_at=None, attempts=0, next_attempt_at=None)
     )
 
 
 def apply_redriven(app: str, *, group: str, limit: int = 100) -> int:
-    """Apply the re-driven messages of ``app``; one attempt each per pass. How many applied."""
+    """Apply the re-driven messages of ``app`` that are due; one attempt each per pass.
+    How many applied."""
     applied = 0
-    parked = ParkedConsumerMessage.objects.using(app)
-    for row in parked.filter(group=group, parked_at__isnull=True, applied_at__isnull=True)[:limit]:
+    now = timezone.now()
+    due = ParkedConsumerMessage.objects.using(app).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        group=group,
+        parked_at__isnull=True,
+        applied_at__isnull=True,
+    )
+    for row in due[:limit]:
         try:
             apply_for_app(app, row.as_message())
         except Exception as exc:
             row.attempts += 1
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            # As an outbox delivery that failed: a cause that persists is not hammered.
+            row.next_attempt_at = timezone.now() + backoff(row.attempts)
             if row.attempts >= settings.SHOP_EVENTS_CONSUMER_ATTEMPTS:
                 row.parked_at = timezone.now()
-            row.save(using=app, update_fields=["attempts", "last_error", "parked_at"])
+            row.save(
+                using=app, update_fields=["attempts", "last_error", "next_attempt_at", "parked_at"]
+            )
             continue
         row.applied_at = timezone.now()
         row.save(using=app, update_fields=["applied_at"])

@@ -96,6 +96,9 @@ class ParkedConsumerMessage(models.Model):
     last_error = models.TextField(blank=True, default="")
     parked_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # After a re-drive, when it is tried next: at once (null), then after each failure
+    # the outbox's own backoff.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -1,6 +1,7 @@
 """The remote-call settings and their defaults.
 
 Light on purpose: ``shop/settings.py`` imports it, before Django or gRPC are loaded.
+A number these settings cannot use stops start-up in one line (``environment.py``).
 For a contract ``contracts.<app>.<Service>``:
 
 - ``<APP>_SERVICE_URL``: ``grpc://host:port`` (``grpcs://`` for TLS) binds the
@@ -18,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from shop.platform.environment import env_float, env_int
 
 DEFAULT_DEADLINE_SECONDS = 5.0
 DEFAULT_RETRY_ATTEMPTS = 3
@@ -86,14 +89,16 @@ def rpc_settings(environ: Mapping[str, str], contracts: Mapping[str, float]) -> 
     values: dict[str, Any] = {}
     for contract, default_deadline in contracts.items():
         values[url_setting(contract)] = environ.get(url_setting(contract), "")
-        values[deadline_setting(contract)] = float(
-            environ.get(deadline_setting(contract), default_deadline)
+        values[deadline_setting(contract)] = env_float(
+            environ, deadline_setting(contract), default_deadline
         )
-    values["RPC_RETRY_ATTEMPTS"] = int(environ.get("RPC_RETRY_ATTEMPTS", DEFAULT_RETRY_ATTEMPTS))
-    values["RPC_CIRCUIT_FAILURES"] = int(
-        environ.get("RPC_CIRCUIT_FAILURES", DEFAULT_CIRCUIT_FAILURES)
+    values["RPC_RETRY_ATTEMPTS"] = env_int(
+        environ, "RPC_RETRY_ATTEMPTS", DEFAULT_RETRY_ATTEMPTS, minimum=1
     )
-    values["RPC_CIRCUIT_RESET_SECONDS"] = float(
-        environ.get("RPC_CIRCUIT_RESET_SECONDS", DEFAULT_CIRCUIT_RESET_SECONDS)
+    values["RPC_CIRCUIT_FAILURES"] = env_int(
+        environ, "RPC_CIRCUIT_FAILURES", DEFAULT_CIRCUIT_FAILURES, minimum=1
+    )
+    values["RPC_CIRCUIT_RESET_SECONDS"] = env_float(
+        environ, "RPC_CIRCUIT_RESET_SECONDS", DEFAULT_CIRCUIT_RESET_SECONDS
     )
     return values

@@ -3,8 +3,11 @@
 A contract error (``InsufficientStock``, ``PaymentNotFound``, ...) travels as status
 ``FAILED_PRECONDITION`` with its class name in the trailing metadata ``shop-error``
 and its fields, as the error's message of the contract's ``.proto``, in
-``shop-error-bin``. ``ServiceUnavailable`` raised by the serving app (its database
-is down) travels as ``UNAVAILABLE`` with ``shop-retry-after``.
+``shop-error-bin``. ``ServiceUnavailable`` raised by the serving app, or its database
+not answering (``DATABASE_DOES_NOT_ANSWER``, as the in-process binding judges it),
+travels as ``UNAVAILABLE`` with ``shop-retry-after``. Anything else the serving app
+raises (another database error included: a bug) is ``INTERNAL``, raised by the client
+as ``RemoteCallFailed``: not retried, not counted against the circuit.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import Any
 
 import grpc
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import close_old_connections
 from django.utils.module_loading import import_string
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
@@ -28,6 +28,7 @@ from opentelemetry.instrumentation.grpc import server_interceptor
 
 from contracts.common import ServiceUnavailable
 from shop.platform.bindings import resolve_target
+from shop.platform.databases import DATABASE_DOES_NOT_ANSWER
 from shop.platform.rpc.client import REQUEST_ID_KEY, RemoteService
 from shop.platform.rpc.codec import decode_request, encode_response, message_class
 from shop.platform.rpc.errors import abort_with, is_contract_error
@@ -142,8 +143,9 @@ def _handler(
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(bad))
             try:
                 return encode_response(schema, method, call(**kwargs))
-            except DatabaseError as down:
-                # The app's own database does not answer: the app is unavailable.
+            except DATABASE_DOES_NOT_ANSWER as down:
+                # The app's own database does not answer: the app is unavailable, as the
+                # in-process binding says. Other database errors are bugs: INTERNAL below.
                 outcome = type(down).__name__
                 logger.warning("%s.%s: database error: %s", schema.key, method.name, down)
                 abort_with(

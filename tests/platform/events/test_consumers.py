@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from shop.platform.events.broker import ReceivedEvent, Undecodable
 from shop.platform.events.consumers import AppConsumer, apply_redriven, redrive_parked
+from shop.platform.events.delivery import backoff
 from shop.platform.events.models import ParkedConsumerMessage
 from shop.platform.events.subscriptions import subscriber
 from tests.platform.events.scenario import ParcelPacked, effects
@@ -144,3 +145,48 @@ def test_a_parked_event_is_applied_once_after_a_redrive(settings, monkeypatch):
     assert applied == [parcel_id]
     parked.refresh_from_db()
     assert parked.applied_at is not None
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_a_redriven_event_that_fails_again_waits_as_an_outbox_delivery_would(settings, monkeypatch):
+    settings.SHOP_EVENTS_CONSUMER_ATTEMPTS = 3
+    monkeypatch.setattr("shop.platform.events.consumers.retry_wait", lambda attempt: 0)
+    tried: list[uuid.UUID] = []
+
+    @subscriber(ParcelPacked, app="orders")
+    def book_courier(event: ParcelPacked) -> None:
+        tried.append(event.parcel_id)
+        raise ConnectionError("courier API refuses parcel")
+
+    event = ReceivedEvent.from_envelope(
+        envelope_of(uuid.uuid4()), traceparent=None, topic=TOPIC, partition=0, offset="9"
+    )
+    consumer = AppConsumer(
+        ScriptedBroker(ScriptedReader([event])), app="orders", producers=["inventory"]
+    )
+    consumer.run_once(max_messages=10, timeout=0.1)
+    parked = ParkedConsumerMessage.objects.using("orders").get()
+    redrive_parked("orders", [parked.pk])
+    tried.clear()
+
+    for attempt in (1, 2):
+        before = timezone.now()
+        assert apply_redriven("orders", group=consumer.group) == 0
+        parked.refresh_from_db()
+        assert (len(tried), parked.attempts) == (attempt, attempt)
+        assert (
+            before + backoff(attempt) <= parked.next_attempt_at <= timezone.now() + backoff(attempt)
+        )
+        # Not due yet: the next passes leave it alone, however often they come.
+        assert apply_redriven("orders", group=consumer.group) == 0
+        assert len(tried) == attempt
+        ParkedConsumerMessage.objects.using("orders").update(next_attempt_at=timezone.now())
+
+    assert apply_redriven("orders", group=consumer.group) == 0
+    parked.refresh_from_db()
+    assert parked.attempts == 3
+    assert parked.parked_at is not None  # parked again after its attempts: it waits for a re-drive
+
+    assert redrive_parked("orders", [parked.pk]) == 1
+    parked.refresh_from_db()
+    assert (parked.attempts, parked.next_attempt_at) == (0, None)  # due at once

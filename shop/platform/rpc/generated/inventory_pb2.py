@@ -26,7 +26,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0finventory.proto\x12\x11shop.inventory.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"t\n\x0cHistoryEntry\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03\x61pp\x18\x02 \x01(\t\x12\x0c\n\x04what\x18\x03 \x01(\t\x12\x0f\n\x07outcome\x18\x04 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x05 \x01(\t\"/\n\x05Money\x12\x14\n\x0c\x61mount_minor\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"p\n\x07Product\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\x05price\x18\x03 \x01(\x0b\x32\x18.shop.inventory.v1.Money\x12\x11\n\tavailable\x18\x04 \x01(\x03\x12\x0e\n\x06\x61\x63tive\x18\x05 \x01(\x08\"\xc4\x01\n\x0bReservation\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x32\n\x05state\x18\x02 \x01(\x0e\x32#.shop.inventory.v1.ReservationState\x12+\n\x05lines\x18\x03 \x03(\x0b\x32\x1c.shop.inventory.v1.StockLine\x12\x33\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x42\r\n\x0b_expires_at\"*\n\tStockLine\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"\"\n\x12GetProductsRequest\x12\x0c\n\x04skus\x18\x01 \x03(\t\"\xa4\x01\n\x13GetProductsResponse\x12\x42\n\x06result\x18\x01 \x03(\x0b\x32\x32.shop.inventory.v1.GetProductsResponse.ResultEntry\x1aI\n\x0bResultEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.shop.inventory.v1.Product:\x02\x38\x01\"\x84\x01\n\x0eReserveRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12+\n\x05lines\x18\x02 \x03(\x0b\x32\x1c.shop.inventory.v1.StockLine\x12+\n\x03ttl\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00\x88\x01\x01\x42\x06\n\x04_ttl\"A\n\x0fReserveResponse\x12.\n\x06result\x18\x01 \x01(\x0b\x32\x1e.shop.inventory.v1.Reservation\"\x1f\n\x0bHoldRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\">\n\x0cHoldResponse\x12.\n\x06result\x18\x01 \x01(\x0b\x32\x1e.shop.inventory.v1.Reservation\"!\n\rCommitRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"@\n\x0e\x43ommitResponse\x12.\n\x06result\x18\x01 \x01(\x0b\x32\x1e.shop.inventory.v1.Reservation\"\"\n\x0eReleaseRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"Q\n\x0fReleaseResponse\x12\x33\n\x06result\x18\x01 \x01(\x0b\x32\x1e.shop.inventory.v1.ReservationH\x00\x88\x01\x01\x42\t\n\x07_result\")\n\x15GetReservationRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"X\n\x16GetReservationResponse\x12\x33\n\x06result\x18\x01 \x01(\x0b\x32\x1e.shop.inventory.v1.ReservationH\x00\x88\x01\x01\x42\t\n\x07_result\"-\n\x19ReservationHistoryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"M\n\x1aReservationHistoryResponse\x12/\n\x06result\x18\x01 \x03(\x0b\x32\x1f.shop.inventory.v1.HistoryEntry\"\x86\x01\n\x14\x43reateProductRequest\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\x05price\x18\x03 \x01(\x0b\x32\x18.shop.inventory.v1.Money\x12\r\n\x05stock\x18\x04 \x01(\x03\x12\x1b\n\x13low_stock_threshold\x18\x05 \x01(\x03\"C\n\x15\x43reateProductResponse\x12*\n\x06result\x18\x01 \x01(\x0b\x32\x1a.shop.inventory.v1.Product\"/\n\x0eRestockRequest\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"=\n\x0fRestockResponse\x12*\n\x06result\x18\x01 \x01(\x0b\x32\x1a.shop.inventory.v1.Product\"!\n\x11InsufficientStock\x12\x0c\n\x04skus\x18\x01 \x03(\t\"\x1f\n\x0fUnknownProducts\x12\x0c\n\x04skus\x18\x01 \x03(\t\"#\n\x14ProductAlreadyExists\x12\x0b\n\x03sku\x18\x01 \x01(\t\"\'\n\x13ReservationNotFound\x12\x10\n\x08order_id\x18\x01 \x01(\t\"l\n\x11ReservationClosed\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x32\n\x05state\x18\x02 \x01(\x0e\x32#.shop.inventory.v1.ReservationState\x12\x11\n\toperation\x18\x03 \x01(\t*\xb5\x01\n\x10ReservationState\x12!\n\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aRESERVATION_STATE_RESERVED\x10\x01\x12\x1f\n\x1bRESERVATION_STATE_COMMITTED\x10\x02\x12\x1e\n\x1aRESERVATION_STATE_RELEASED\x10\x03\x12\x1d\n\x19RESERVATION_STATE_EXPIRED\x10\x04\x32\xbc\x06\n\x10InventoryService\x12\\\n\x0bGetProducts\x12%.shop.inventory.v1.GetProductsRequest\x1a&.shop.inventory.v1.GetProductsResponse\x12P\n\x07Reserve\x12!.shop.inventory.v1.ReserveRequest\x1a\".shop.inventory.v1.ReserveResponse\x12G\n\x04Hold\x12\x1e.shop.inventory.v1.HoldRequest\x1a\x1f.shop.inventory.v1.HoldResponse\x12M\n\x06\x43ommit\x12 .shop.inventory.v1.CommitRequest\x1a!.shop.inventory.v1.CommitResponse\x12P\n\x07Release\x12!.shop.inventory.v1.ReleaseRequest\x1a\".shop.inventory.v1.ReleaseResponse\x12\x65\n\x0eGetReservation\x12(.shop.inventory.v1.GetReservationRequest\x1a).shop.inventory.v1.GetReservationResponse\x12q\n\x12ReservationHistory\x12,.shop.inventory.v1.ReservationHistoryRequest\x1a-.shop.inventory.v1.ReservationHistoryResponse\x12\x62\n\rCreateProduct\x12\'.shop.inventory.v1.CreateProductRequest\x1a(.shop.inventory.v1.CreateProductResponse\x12P\n\x07Restock\x12!.shop.inventory.v1.RestockRequest\x1a\".shop.inventory.v1.RestockResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0finventory.proto\x12\x11shop.inventory.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"t\n\x0cHistoryEntry\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03\x61pp\x18\x02 \x01(\t\x12\x0c\n\x04what\x18\x03 \x01(\t\x12\x0f\n\x07outcome\x18\x04 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x05 \x01(\t\"/\n\x05Money\x12\x14\n\x0c\x61mount_minor\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"p\n\x07Product\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\x05price\x18\x03 \x01(\x0b\x32\x18.shop.inventory.v1.Money\x12\x11\n\tavailable\x18\x04 \x01(\x03\x12\x0e\n\x06\x61\x63tive\x18\x05 \x01(\x08\"\xc4\x01\n\x0bReservation\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x32\n\x05state\x18\x02 \x01(\x0e\x32#.shop.inventory.v1.ReservationState\x12+\n\x05lines\x18\x03 \x03(\x0b\x32\x1c.shop.inventory.v1.StockLine\x12\x33\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x42\r\n\x0b_expires_at\"*\n\tStockLine\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"\"\n\x12GetProductsRequest\x12\x0c\n\x04skus\x18\x01 \x03(\t\"\xa4\x01\n\x13GetProductsResponse\x12\x42\n\x06result\x18\x01 \x03(\x0b\x32\x32.shop.inventory.v1.GetProductsResponse.ResultEntry\x1aI\n\x0bResultEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.shop.inventory.v1.Product:\x02\x38\x01\"\x84\x01\n\x0eReserveRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12+\n\x05lines\x18\x02 \x03(\x0b\x32\x1c.shop.inventory.v1.StockLine\x12+\n\x03ttl\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00\x88\x01\x01\x42\x06\n\x04_ttl\"A\n\x0fReserveResponse\x12.\n\x06result\x18\x01 \x01(\x0b\x32\x1e.shop.inventory.v1.Reservation\"\x1f\n\x0bHoldRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\">\n\x0cHoldResponse\x12.\n\x06result\x18\x01 \x01(\x0b\x32\x1e.shop.inventory.v1.Reservation\"!\n\rCommitRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"@\n\x0e\x43ommitResponse\x12.\n\x06result\x18\x01 \x01(\x0b\x32\x1e.shop.inventory.v1.Reservation\"\"\n\x0eReleaseRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"Q\n\x0fReleaseResponse\x12\x33\n\x06result\x18\x01 \x01(\x0b\x32\x1e.shop.inventory.v1.ReservationH\x00\x88\x01\x01\x42\t\n\x07_result\")\n\x15GetReservationRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"X\n\x16GetReservationResponse\x12\x33\n\x06result\x18\x01 \x01(\x0b\x32\x1e.shop.inventory.v1.ReservationH\x00\x88\x01\x01\x42\t\n\x07_result\"+\n\x16GetReservationsRequest\x12\x11\n\torder_ids\x18\x01 \x03(\t\"\xb0\x01\n\x17GetReservationsResponse\x12\x46\n\x06result\x18\x01 \x03(\x0b\x32\x36.shop.inventory.v1.GetReservationsResponse.ResultEntry\x1aM\n\x0bResultEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12-\n\x05value\x18\x02 \x01(\x0b\x32\x1e.shop.inventory.v1.Reservation:\x02\x38\x01\"-\n\x19ReservationHistoryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"M\n\x1aReservationHistoryResponse\x12/\n\x06result\x18\x01 \x03(\x0b\x32\x1f.shop.inventory.v1.HistoryEntry\"\x86\x01\n\x14\x43reateProductRequest\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\x05price\x18\x03 \x01(\x0b\x32\x18.shop.inventory.v1.Money\x12\r\n\x05stock\x18\x04 \x01(\x03\x12\x1b\n\x13low_stock_threshold\x18\x05 \x01(\x03\"C\n\x15\x43reateProductResponse\x12*\n\x06result\x18\x01 \x01(\x0b\x32\x1a.shop.inventory.v1.Product\"/\n\x0eRestockRequest\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"=\n\x0fRestockResponse\x12*\n\x06result\x18\x01 \x01(\x0b\x32\x1a.shop.inventory.v1.Product\"!\n\x11InsufficientStock\x12\x0c\n\x04skus\x18\x01 \x03(\t\"\x1f\n\x0fUnknownProducts\x12\x0c\n\x04skus\x18\x01 \x03(\t\"#\n\x14ProductAlreadyExists\x12\x0b\n\x03sku\x18\x01 \x01(\t\"\'\n\x13ReservationNotFound\x12\x10\n\x08order_id\x18\x01 \x01(\t\"l\n\x11ReservationClosed\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x32\n\x05state\x18\x02 \x01(\x0e\x32#.shop.inventory.v1.ReservationState\x12\x11\n\toperation\x18\x03 \x01(\t*\xb5\x01\n\x10ReservationState\x12!\n\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aRESERVATION_STATE_RESERVED\x10\x01\x12\x1f\n\x1bRESERVATION_STATE_COMMITTED\x10\x02\x12\x1e\n\x1aRESERVATION_STATE_RELEASED\x10\x03\x12\x1d\n\x19RESERVATION_STATE_EXPIRED\x10\x04\x32\xa6\x07\n\x10InventoryService\x12\\\n\x0bGetProducts\x12%.shop.inventory.v1.GetProductsRequest\x1a&.shop.inventory.v1.GetProductsResponse\x12P\n\x07Reserve\x12!.shop.inventory.v1.ReserveRequest\x1a\".shop.inventory.v1.ReserveResponse\x12G\n\x04Hold\x12\x1e.shop.inventory.v1.HoldRequest\x1a\x1f.shop.inventory.v1.HoldResponse\x12M\n\x06\x43ommit\x12 .shop.inventory.v1.CommitRequest\x1a!.shop.inventory.v1.CommitResponse\x12P\n\x07Release\x12!.shop.inventory.v1.ReleaseRequest\x1a\".shop.inventory.v1.ReleaseResponse\x12\x65\n\x0eGetReservation\x12(.shop.inventory.v1.GetReservationRequest\x1a).shop.inventory.v1.GetReservationResponse\x12h\n\x0fGetReservations\x12).shop.inventory.v1.GetReservationsRequest\x1a*.shop.inventory.v1.GetReservationsResponse\x12q\n\x12ReservationHistory\x12,.shop.inventory.v1.ReservationHistoryRequest\x1a-.shop.inventory.v1.ReservationHistoryResponse\x12\x62\n\rCreateProduct\x12\'.shop.inventory.v1.CreateProductRequest\x1a(.shop.inventory.v1.CreateProductResponse\x12P\n\x07Restock\x12!.shop.inventory.v1.RestockRequest\x1a\".shop.inventory.v1.RestockResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,8 +35,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_GETPRODUCTSRESPONSE_RESULTENTRY']._loaded_options = None
   _globals['_GETPRODUCTSRESPONSE_RESULTENTRY']._serialized_options = b'8\001'
-  _globals['_RESERVATIONSTATE']._serialized_start=2183
-  _globals['_RESERVATIONSTATE']._serialized_end=2364
+  _globals['_GETRESERVATIONSRESPONSE_RESULTENTRY']._loaded_options = None
+  _globals['_GETRESERVATIONSRESPONSE_RESULTENTRY']._serialized_options = b'8\001'
+  _globals['_RESERVATIONSTATE']._serialized_start=2407
+  _globals['_RESERVATIONSTATE']._serialized_end=2588
   _globals['_HISTORYENTRY']._serialized_start=103
   _globals['_HISTORYENTRY']._serialized_end=219
   _globals['_MONEY']._serialized_start=221
@@ -73,28 +75,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETRESERVATIONREQUEST']._serialized_end=1390
   _globals['_GETRESERVATIONRESPONSE']._serialized_start=1392
   _globals['_GETRESERVATIONRESPONSE']._serialized_end=1480
-  _globals['_RESERVATIONHISTORYREQUEST']._serialized_start=1482
-  _globals['_RESERVATIONHISTORYREQUEST']._serialized_end=1527
-  _globals['_RESERVATIONHISTORYRESPONSE']._serialized_start=1529
-  _globals['_RESERVATIONHISTORYRESPONSE']._serialized_end=1606
-  _globals['_CREATEPRODUCTREQUEST']._serialized_start=1609
-  _globals['_CREATEPRODUCTREQUEST']._serialized_end=1743
-  _globals['_CREATEPRODUCTRESPONSE']._serialized_start=1745
-  _globals['_CREATEPRODUCTRESPONSE']._serialized_end=1812
-  _globals['_RESTOCKREQUEST']._serialized_start=1814
-  _globals['_RESTOCKREQUEST']._serialized_end=1861
-  _globals['_RESTOCKRESPONSE']._serialized_start=1863
-  _globals['_RESTOCKRESPONSE']._serialized_end=1924
-  _globals['_INSUFFICIENTSTOCK']._serialized_start=1926
-  _globals['_INSUFFICIENTSTOCK']._serialized_end=1959
-  _globals['_UNKNOWNPRODUCTS']._serialized_start=1961
-  _globals['_UNKNOWNPRODUCTS']._serialized_end=1992
-  _globals['_PRODUCTALREADYEXISTS']._serialized_start=1994
-  _globals['_PRODUCTALREADYEXISTS']._serialized_end=2029
-  _globals['_RESERVATIONNOTFOUND']._serialized_start=2031
-  _globals['_RESERVATIONNOTFOUND']._serialized_end=2070
-  _globals['_RESERVATIONCLOSED']._serialized_start=2072
-  _globals['_RESERVATIONCLOSED']._serialized_end=2180
-  _globals['_INVENTORYSERVICE']._serialized_start=2367
-  _globals['_INVENTORYSERVICE']._serialized_end=3195
+  _globals['_GETRESERVATIONSREQUEST']._serialized_start=1482
+  _globals['_GETRESERVATIONSREQUEST']._serialized_end=1525
+  _globals['_GETRESERVATIONSRESPONSE']._serialized_start=1528
+  _globals['_GETRESERVATIONSRESPONSE']._serialized_end=1704
+  _globals['_GETRESERVATIONSRESPONSE_RESULTENTRY']._serialized_start=1627
+  _globals['_GETRESERVATIONSRESPONSE_RESULTENTRY']._serialized_end=1704
+  _globals['_RESERVATIONHISTORYREQUEST']._serialized_start=1706
+  _globals['_RESERVATIONHISTORYREQUEST']._serialized_end=1751
+  _globals['_RESERVATIONHISTORYRESPONSE']._serialized_start=1753
+  _globals['_RESERVATIONHISTORYRESPONSE']._serialized_end=1830
+  _globals['_CREATEPRODUCTREQUEST']._serialized_start=1833
+  _globals['_CREATEPRODUCTREQUEST']._serialized_end=1967
+  _globals['_CREATEPRODUCTRESPONSE']._serialized_start=1969
+  _globals['_CREATEPRODUCTRESPONSE']._serialized_end=2036
+  _globals['_RESTOCKREQUEST']._serialized_start=2038
+  _globals['_RESTOCKREQUEST']._serialized_end=2085
+  _globals['_RESTOCKRESPONSE']._serialized_start=2087
+  _globals['_RESTOCKRESPONSE']._serialized_end=2148
+  _globals['_INSUFFICIENTSTOCK']._serialized_start=2150
+  _globals['_INSUFFICIENTSTOCK']._serialized_end=2183
+  _globals['_UNKNOWNPRODUCTS']._serialized_start=2185
+  _globals['_UNKNOWNPRODUCTS']._serialized_end=2216
+  _globals['_PRODUCTALREADYEXISTS']._serialized_start=2218
+  _globals['_PRODUCTALREADYEXISTS']._serialized_end=2253
+  _globals['_RESERVATIONNOTFOUND']._serialized_start=2255
+  _globals['_RESERVATIONNOTFOUND']._serialized_end=2294
+  _globals['_RESERVATIONCLOSED']._serialized_start=2296
+  _globals['_RESERVATIONCLOSED']._serialized_end=2404
+  _globals['_INVENTORYSERVICE']._serialized_start=2591
+  _globals['_INVENTORYSERVICE']._serialized_end=3525
 # @@protoc_insertion_point(module_scope)

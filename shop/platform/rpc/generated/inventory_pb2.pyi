@@ -163,6 +163,25 @@ class GetReservationResponse(_message.Message):
     result: Reservation
     def __init__(self, result: _Optional[_Union[Reservation, _Mapping]] = ...) -> None: ...
 
+class GetReservationsRequest(_message.Message):
+    __slots__ = ("order_ids",)
+    ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    order_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, order_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetReservationsResponse(_message.Message):
+    __slots__ = ("result",)
+    class ResultEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: Reservation
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[Reservation, _Mapping]] = ...) -> None: ...
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _containers.MessageMap[str, Reservation]
+    def __init__(self, result: _Optional[_Mapping[str, Reservation]] = ...) -> None: ...
+
 class ReservationHistoryRequest(_message.Message):
     __slots__ = ("order_id",)
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
