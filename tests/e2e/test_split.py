@@ -84,6 +84,10 @@ class Split:
             )
         )
         self.orders.start()
+        self.workers: list[WorkerProcess] = []
+
+    def start_workers(self) -> None:
+        """A worker per app: they poll their databases several times a second."""
         services = {
             "INVENTORY_SERVICE_URL": self.inventory.url,
             "PAYMENTS_SERVICE_URL": self.payments.url,
@@ -95,6 +99,10 @@ class Split:
         ]
         for worker in self.workers:
             worker.start()
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            worker.stop()
 
     def track[P: ShopProcess](self, process: P) -> P:
         self.started.append(process)
@@ -189,6 +197,9 @@ def available(split: Split) -> int:
 
 @pytest.fixture
 def shop(split):
+    # Each test has workers of its own: the flush after a test truncates every table,
+    # and a worker polling meanwhile can deadlock with it.
+    split.start_workers()
     split.inventory_client().create_product(
         sku="TEE-BLACK-M", name="T-shirt", price=Money(1990, "EUR"), stock=100
     )
@@ -196,7 +207,8 @@ def shop(split):
     # Shipping and refunding take the warehouse's and finance's permissions.
     ensure_staff_groups()
     _, staff, _ = ensure_customer(username="staff", staff=True, roles=["warehouse", "finance"])
-    return alice, staff
+    yield alice, staff
+    split.stop_workers()
 
 
 def test_orders_are_placed_shipped_cancelled_and_refunded_across_three_processes(split, shop):
