@@ -139,7 +139,7 @@ class CatalogResponseCache:
         return route, f"{_ENTRY_PREFIX}:{digest.hexdigest()}", version_key
 
     def _fill(
-        self, environ: Environ, start_response: StartResponse, key: str, token: str | None
+        self, environ: Environ, start_response: StartResponse, key: str, token: int | str | None
     ) -> Iterable[bytes]:
         captured: dict[str, Any] = {}
 
