@@ -186,6 +186,36 @@ def current_entries(versions_of: dict[str, str]) -> dict[str, CachedEntry]:
     return entries
 
 
+def current_answer(entry_key: str, version_key: str) -> CachedEntry:
+    """The bytes ``store_answer`` stored under ``entry_key``, current while the token of
+    ``version_key`` is the one they were stored under (read in the same round trip as
+    the bytes); a missing token is created.
+
+    For answers replayed as they are: the entry is kept as bytes, not pickled, so a hit
+    costs no decoding.
+    """
+    found = cache_store.get_many([version_key, entry_key], raw=(entry_key,))
+    token = found.get(version_key)
+    if token is None:
+        return CachedEntry(_create_version(version_key))
+    stored = found.get(entry_key)
+    if stored is not None:
+        stamp, _, value = stored.partition(b"\n")
+        if stamp == _stamp(token):
+            return CachedEntry(token, value, current=True)
+    return CachedEntry(token)
+
+
+def store_answer(entry_key: str, token: int | str, value: bytes) -> None:
+    """Keep ``value`` under ``entry_key`` for ``current_answer``, stamped with ``token``
+    (read before what ``value`` shows was)."""
+    cache_store.set_bytes(entry_key, _stamp(token) + b"\n" + value, ENTRY_TIMEOUT)
+
+
+def _stamp(token: int | str) -> bytes:
+    return str(token).encode("ascii")
+
+
 def forget_products(skus: Iterable[str]) -> None:
     """Make readers miss every cached entry of ``skus`` and every catalog page.
 
