@@ -62,12 +62,15 @@ class CatalogResponseCache:
             return self.application(environ, start_response)
         started = time.perf_counter()
         route, entry_key, version_key = lookup
-        with tracer.start_as_current_span(
+        span = tracer.start_span(
             f"GET {route}",
             context=extract(environ, getter=wsgi_getter),
             kind=trace.SpanKind.SERVER,
             attributes={"http.method": "GET", "http.route": route, "http.target": _path(environ)},
-        ) as span:
+        )
+        # What start_as_current_span does, without its second context manager around
+        # this one (3-4 µs of a hit's CPU).
+        with trace.use_span(span, end_on_exit=True):
             entry = selectors.current_answer(entry_key, version_key)
             span.set_attribute("shop.catalog_cache", "hit" if entry.current else "miss")
             if not entry.current:
