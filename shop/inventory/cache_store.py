@@ -7,10 +7,10 @@ reading its answer on a connection already at hand take 25: the rest went to tak
 returning a pooled connection, the client's retry, event and observability layers, and
 django-redis's decoding (which tries ``int()`` on every value first, and builds the
 error message of a failed parse from the value's bytes). Here each thread that reads
-takes one connection from the cache's own pool (the same server, database, credentials
-and timeouts) and keeps it; the command is sent and its answer read on it directly.
-Values written through the cache's API are decoded by the cache's own ``decode``; values
-written with ``set_bytes`` are kept and read back as raw bytes.
+keeps one connection of its own, made with the settings of the cache's pool (the same
+server, database, credentials and timeouts); the command is sent and its answer read on
+it directly. Values written through the cache's API are decoded by the cache's own
+``decode``; values written with ``set_bytes`` are kept and read back as raw bytes.
 
 Another cache backend (local memory, in development and some tests) is used through its
 API, with the same results. A cache that does not answer reads as empty, as the
@@ -105,8 +105,14 @@ def _mget(client: DefaultClient, keys: list[str]) -> list[bytes | None]:
 
 
 def _connection(pool: ConnectionPool) -> Connection:
-    """This thread's connection from ``pool``, taken once and never returned: a serving
-    thread reads on every request, and the pool's own hand-over costs more than the read."""
+    """This thread's connection to ``pool``'s server, made with the pool's own settings
+    (it connects on its first command).
+
+    Not taken from the pool: a connection never given back would stay in the pool's
+    in-use set when its thread ends (granian retires blocking threads idle for 30 s), so
+    each retired thread would leave a socket open. This one belongs to the thread alone
+    and is closed when the thread's locals are dropped.
+    """
     held = _held
     if held.pid != os.getpid():
         # A forked child must not share its parent's sockets.
@@ -114,7 +120,7 @@ def _connection(pool: ConnectionPool) -> Connection:
         held.pid = os.getpid()
     entry = held.connections.get(id(pool))
     if entry is None or entry[0] is not pool:
-        entry = (pool, pool.get_connection())
+        entry = (pool, pool.connection_class(**pool.connection_kwargs))
         held.connections[id(pool)] = entry
     return entry[1]
 

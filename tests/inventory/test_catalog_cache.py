@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
@@ -238,3 +241,30 @@ def test_a_read_the_cache_server_breaks_off_is_a_miss_and_the_next_reconnects(
     assert [r.name for r in caplog.records if r.levelname == "WARNING"] == [cache_store.__name__]
     with django_assert_num_queries(0, using="inventory"):
         assert available(anonymous) == 10
+
+
+def test_a_thread_that_ends_leaves_no_connection_open(monkeypatch):
+    # Servers retire idle threads (granian's blocking threads after 30 s): the catalog's
+    # connection of such a thread must close, not stay open on the Redis server.
+    ids = []
+    taken = cache_store._connection
+
+    def noting_its_id(pool):
+        connection = taken(pool)
+        connection.send_command("CLIENT", "ID")
+        ids.append(connection.read_response())
+        return connection
+
+    monkeypatch.setattr(cache_store, "_connection", noting_its_id)
+    reader = threading.Thread(target=cache_store.get_many, args=(["inventory:test:any"],))
+    reader.start()
+    reader.join()
+    gc.collect()
+
+    server = cache.client.get_client()
+    [client_id] = ids
+    for _ in range(100):
+        if not server.client_list(client_id=[client_id]):
+            break
+        time.sleep(0.01)
+    assert server.client_list(client_id=[client_id]) == []
