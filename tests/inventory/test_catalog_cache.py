@@ -205,7 +205,15 @@ def test_a_version_token_written_as_text_by_an_earlier_release_still_works(
     assert listed_available(anonymous) == 15
 
 
-def test_the_catalogs_reads_see_what_the_cache_api_and_set_bytes_stored(make_product):
+LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.mark.parametrize(
+    "caches", [None, LOCAL_MEMORY], ids=["the configured cache", "local memory"]
+)
+def test_the_catalogs_reads_see_what_the_cache_api_and_set_bytes_stored(caches, settings):
+    if caches:
+        settings.CACHES = caches
     cache.set("inventory:test:tuple", ("token", {"sku": "TEE-BLACK-M"}), 60)
     cache.set("inventory:test:number", 12345678901234, 60)
     cache_store.set_bytes("inventory:test:bytes", b"\x80 not a pickle \r\n\r\n", 60)
