@@ -127,12 +127,21 @@ def _connection(pool: ConnectionPool) -> Connection:
 
 def _span_attributes(connection: Connection, keys: list[str]) -> dict[str, Any]:
     """What the Redis instrumentation records for a command, for the same trace."""
-    return {
+    attributes: dict[str, Any] = {
         "db.system": "redis",
         "db.statement": "MGET" + " ?" * len(keys),
         "db.redis.args_length": 1 + len(keys),
         "db.redis.database_index": int(getattr(connection, "db", 0) or 0),
-        "net.peer.name": str(getattr(connection, "host", "")),
-        "net.peer.port": int(getattr(connection, "port", 0) or 0),
-        "net.transport": "ip_tcp",
     }
+    path = getattr(connection, "path", None)
+    if path:
+        attributes.update({"net.peer.name": str(path), "net.transport": "other"})
+    else:
+        attributes.update(
+            {
+                "net.peer.name": str(getattr(connection, "host", "")),
+                "net.peer.port": int(getattr(connection, "port", 0) or 0),
+                "net.transport": "ip_tcp",
+            }
+        )
+    return attributes
