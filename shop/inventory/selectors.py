@@ -192,7 +192,7 @@ def current_answer(entry_key: str, version_key: str) -> CachedEntry:
     the bytes); a missing token is created.
 
     For answers replayed as they are: the entry is kept as bytes, not pickled, so a hit
-    costs no decoding.
+    costs no unpickling.
     """
     found = cache_store.get_many([version_key, entry_key], raw=(entry_key,))
     token = found.get(version_key)
@@ -213,7 +213,7 @@ def store_answer(entry_key: str, token: int | str, value: bytes) -> None:
 
 
 def _stamp(token: int | str) -> bytes:
-    return str(token).encode("ascii")
+    return str(token).encode()
 
 
 def forget_products(skus: Iterable[str]) -> None:
