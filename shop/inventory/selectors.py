@@ -7,13 +7,18 @@ and the entry in one round trip (``MGET``): an entry counts only while its token
 still the current one. A slow reader that stores what it read before a change thus
 stores it under an old token, which nobody accepts any more; deleting entries instead
 would let exactly that slow reader put the old figure back.
+
+Tokens are random integers, which the cache keeps as their digits, so reading one needs
+no unpickling (a token an earlier release wrote as text still counts: tokens are only
+compared). Reads go through ``cache_store``: one round trip on a connection the thread
+holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import uuid
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +30,7 @@ from django.db.models import QuerySet, Sum
 
 from contracts.common import HistoryEntry, Money
 from contracts.inventory import Product as CatalogProduct
+from shop.inventory import cache_store
 from shop.inventory.models import SKU_PATTERN, Product, Reservation, ReservationLine, Stock
 from shop.platform.events.history import published_about_order
 
@@ -152,7 +158,7 @@ class CachedEntry:
     """A cache entry as read: the version token current now (``None`` when the cache
     does not answer), and the stored value if it was stored under that very token."""
 
-    token: str | None
+    token: int | str | None
     value: Any = None
     current: bool = False
 
@@ -165,7 +171,7 @@ def current_entries(versions_of: dict[str, str]) -> dict[str, CachedEntry]:
     here, before reading the rows it is made of.
     """
     version_keys = sorted(set(versions_of.values()))
-    found = cache.get_many([*version_keys, *versions_of])
+    found = cache_store.get_many([*version_keys, *versions_of])
     for key in version_keys:
         if key not in found:
             found[key] = _create_version(key)
@@ -180,13 +186,43 @@ def current_entries(versions_of: dict[str, str]) -> dict[str, CachedEntry]:
     return entries
 
 
+def current_answer(entry_key: str, version_key: str) -> CachedEntry:
+    """The bytes ``store_answer`` stored under ``entry_key``, current while the token of
+    ``version_key`` is the one they were stored under (read in the same round trip as
+    the bytes); a missing token is created.
+
+    For answers replayed as they are: the entry is kept as bytes, not pickled, so a hit
+    costs no unpickling.
+    """
+    found = cache_store.get_many([version_key, entry_key], raw=(entry_key,))
+    token = found.get(version_key)
+    if token is None:
+        return CachedEntry(_create_version(version_key))
+    stored = found.get(entry_key)
+    if stored is not None:
+        stamp, _, value = stored.partition(b"\n")
+        if stamp == _stamp(token):
+            return CachedEntry(token, value, current=True)
+    return CachedEntry(token)
+
+
+def store_answer(entry_key: str, token: int | str, value: bytes) -> None:
+    """Keep ``value`` under ``entry_key`` for ``current_answer``, stamped with ``token``
+    (read before what ``value`` shows was)."""
+    cache_store.set_bytes(entry_key, _stamp(token) + b"\n" + value, ENTRY_TIMEOUT)
+
+
+def _stamp(token: int | str) -> bytes:
+    return str(token).encode()
+
+
 def forget_products(skus: Iterable[str]) -> None:
     """Make readers miss every cached entry of ``skus`` and every catalog page.
 
     Call it after the change has committed (``transaction.on_commit``).
     """
     keys = [version_key(sku) for sku in set(skus)] + [version_key(CATALOG)]
-    cache.set_many({key: uuid.uuid4().hex for key in keys}, VERSION_TIMEOUT)
+    cache.set_many({key: _new_token() for key in keys}, VERSION_TIMEOUT)
 
 
 def reservation_with_lines(*, order_id: UUID) -> tuple[Reservation, list[ReservationLine]] | None:
@@ -224,10 +260,15 @@ def _entry_key(sku: str) -> str:
     return f"{_PREFIX}:product:{sku}"
 
 
-def _create_version(key: str) -> str | None:
+def _new_token() -> int:
+    # Never 0: a token must be true (``if entry.token``).
+    return secrets.randbits(63) or 1
+
+
+def _create_version(key: str) -> int | str | None:
     """A fresh token for ``key``, or the one another process created meanwhile; ``None``
     when the cache is not answering (then nothing is stored: read the database)."""
-    token = uuid.uuid4().hex
+    token = _new_token()
     # add() keeps a token another process created meanwhile.
     return token if cache.add(key, token, VERSION_TIMEOUT) else cache.get(key)
 

@@ -3,17 +3,22 @@ committed change shows on the very next read."""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import uuid
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory, override_settings
 from prometheus_client import REGISTRY
 
 from contracts.inventory import StockLine
+from shop.inventory import selectors
 from shop.inventory.facade import InventoryFacade
-from shop.inventory.http.response_cache import CatalogResponseCache
+from shop.inventory.http.response_cache import CatalogResponseCache, pack, unpack
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
@@ -142,10 +147,37 @@ def test_an_unknown_product_is_not_cached_and_is_found_once_created(shop, make_p
     assert b'"available":4' in found.body
 
 
-def test_a_cache_hit_is_traced_counted_and_carries_the_request_id(shop, make_product, spans):
+def timed() -> float:
+    """Requests the latency histogram holds for the product route."""
+    return (
+        REGISTRY.get_sample_value(
+            "shop_http_request_duration_seconds_count",
+            {"route": DETAIL_ROUTE, "method": "GET", "status": "200"},
+        )
+        or 0.0
+    )
+
+
+@pytest.fixture
+def access_lines():
+    """The access lines the configured console handler writes during the test, as dicts."""
+    handler = logging.getHandlerByName("console")
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    yield lambda: [
+        record
+        for record in map(json.loads, buffer.getvalue().splitlines())
+        if record["logger"] == "shop.access"
+    ]
+    handler.setStream(previous)
+
+
+def test_a_cache_hit_is_traced_counted_and_carries_the_request_id(
+    shop, make_product, spans, access_lines
+):
     make_product("TEE-BLACK-M", stock=10)
     shop("/api/v1/products/TEE-BLACK-M/")
-    counted_by_django = served_by_django()
+    counted_by_django, timed_before = served_by_django(), timed()
     spans.clear()
 
     hit = shop("/api/v1/products/TEE-BLACK-M/", HTTP_X_REQUEST_ID="req-42")
@@ -154,8 +186,62 @@ def test_a_cache_hit_is_traced_counted_and_carries_the_request_id(shop, make_pro
     [server] = [s for s in spans.get_finished_spans() if s.name == f"GET {DETAIL_ROUTE}"]
     assert server.attributes["shop.catalog_cache"] == "hit"
     assert server.attributes["http.status_code"] == 200
+    [read] = [s for s in spans.get_finished_spans() if s.name == "MGET"]
+    assert read.parent.span_id == server.context.span_id
+    assert read.attributes["db.system"] == "redis"
     # The hit is counted once, by the cache, not by Django's middleware as well.
     assert served_by_django() == counted_by_django + 1
+    assert timed() == timed_before + 1
+    [line] = [r for r in access_lines() if r["request_id"] == "req-42"]
+    assert line["http_route"] == DETAIL_ROUTE
+    assert line["http_status"] == 200
+    assert line["trace_id"] == f"{server.context.trace_id:032x}"
+
+
+def test_a_hit_whose_trace_is_not_sampled_is_still_counted_and_logged(
+    shop, make_product, spans, access_lines
+):
+    make_product("TEE-BLACK-M", stock=10)
+    shop("/api/v1/products/TEE-BLACK-M/")
+    counted = served_by_django()
+    spans.clear()
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+    # The caller decided not to sample (flags 00): the shop follows it.
+    hit = shop(
+        "/api/v1/products/TEE-BLACK-M/",
+        HTTP_TRACEPARENT=f"00-{trace_id}-00f067aa0ba902b7-00",
+    )
+
+    assert hit.status == 200
+    assert b'"available":10' in hit.body
+    assert spans.get_finished_spans() == ()
+    assert served_by_django() == counted + 1
+    [line] = [r for r in access_lines() if r["request_id"] == hit.headers["x-request-id"]]
+    assert line["trace_id"] == trace_id
+    assert line["http_route"] == DETAIL_ROUTE
+
+
+def test_a_cached_answer_is_kept_as_the_bytes_it_is_replayed_from(shop, make_product):
+    make_product("TEE-BLACK-M", stock=10)
+    first = shop("/api/v1/products/TEE-BLACK-M/")
+    [key] = cache.keys("inventory:v2:answer:*")
+
+    kept = cache.client.get_client().get(cache.make_key(key))
+
+    token = cache.get(selectors.version_key("TEE-BLACK-M"))
+    assert kept.startswith(f"{token}\n200 OK\r\n{first.headers['etag']}\r\n".encode())
+    assert kept.endswith(b"\r\n\r\n" + first.body)
+    assert b"X-Request-ID" not in kept
+
+
+def test_an_answer_reads_back_as_it_was_kept():
+    headers = [("Content-Type", "application/json"), ("Link", "<a>; rel=next"), ("X-Empty", "")]
+    body = b'{"note": "a body may hold\r\n\r\nanything"}'
+
+    kept = pack("200 OK", headers, body, '"abc"')
+
+    assert unpack(kept) == ("200 OK", headers, body, '"abc"')
 
 
 def test_reads_are_answered_by_django_when_the_cache_is_down(shop, make_product):

@@ -2,9 +2,9 @@
 
 An anonymous ``GET`` of a product or of a catalog page is the same bytes for every
 reader until the catalog changes, so its whole answer (status, headers, body and an
-ETag) is kept in the cache under the version token of what it shows (the SKU's, or the
-catalog's for a page), read in the same round trip as the entry (see
-``selectors.current_entries``). A hit is answered here without running Django's
+ETag) is kept in the cache as bytes (``pack``) under the version token of what it shows
+(the SKU's, or the catalog's for a page), read in the same round trip as the entry (see
+``selectors.current_answer``). A hit is answered here without running Django's
 middleware, DRF or a serializer; ``If-None-Match`` with the current ETag answers 304.
 
 Everything else goes to Django unchanged: other paths and methods, requests with
@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import resolve, reverse
 from opentelemetry import trace
-from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.instrumentation.wsgi import wsgi_getter
 from opentelemetry.propagate import extract
 
@@ -35,6 +32,7 @@ from shop.platform.telemetry.logging import current_request_id
 from shop.platform.telemetry.middleware import (
     REQUEST_ID_HEADER,
     SANE_REQUEST_ID,
+    new_request_id,
     record_request,
 )
 
@@ -45,7 +43,8 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 # Per request, never stored: the id is the request's own.
 PER_REQUEST_HEADERS = frozenset({REQUEST_ID_HEADER.lower()})
 NOT_IN_304 = frozenset({"content-type", "content-length"})
-_ENTRY_PREFIX = "inventory:v2:response"
+# Answers kept as bytes (``pack``); ``inventory:v2:response`` held pickled tuples.
+_ENTRY_PREFIX = "inventory:v2:answer"
 
 tracer = trace.get_tracer(__name__)
 
@@ -63,23 +62,21 @@ class CatalogResponseCache:
             return self.application(environ, start_response)
         started = time.perf_counter()
         route, entry_key, version_key = lookup
-        with tracer.start_as_current_span(
+        span = tracer.start_span(
             f"GET {route}",
             context=extract(environ, getter=wsgi_getter),
             kind=trace.SpanKind.SERVER,
             attributes={"http.method": "GET", "http.route": route, "http.target": _path(environ)},
-        ) as span:
-            if span.is_recording():
-                entry = selectors.current_entries({entry_key: version_key})[entry_key]
-            else:
-                # Unsampled: the Redis command's span would be dropped; skip making it.
-                with suppress_instrumentation():
-                    entry = selectors.current_entries({entry_key: version_key})[entry_key]
+        )
+        # What start_as_current_span does, without its second context manager around
+        # this one (3-4 µs of a hit's CPU).
+        with trace.use_span(span, end_on_exit=True):
+            entry = selectors.current_answer(entry_key, version_key)
             span.set_attribute("shop.catalog_cache", "hit" if entry.current else "miss")
             if not entry.current:
                 # Django answers, under this span, and counts and logs the request itself.
                 return self._fill(environ, start_response, entry_key, entry.token)
-            status, headers, body, etag = entry.value
+            status, headers, body, etag = unpack(entry.value)
             span.set_attribute("http.status_code", int(status[:3]))
             request_id = _request_id(environ)
             context_token = current_request_id.set(request_id)
@@ -139,7 +136,7 @@ class CatalogResponseCache:
         return route, f"{_ENTRY_PREFIX}:{digest.hexdigest()}", version_key
 
     def _fill(
-        self, environ: Environ, start_response: StartResponse, key: str, token: str | None
+        self, environ: Environ, start_response: StartResponse, key: str, token: int | str | None
     ) -> Iterable[bytes]:
         captured: dict[str, Any] = {}
 
@@ -160,10 +157,26 @@ class CatalogResponseCache:
         etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
         stored = [(n, v) for n, v in headers if n.lower() not in PER_REQUEST_HEADERS]
         if token:
-            cache.set(key, (token, (status, stored, body, etag)), selectors.ENTRY_TIMEOUT)
+            selectors.store_answer(key, token, pack(status, stored, body, etag))
         request_id = dict((n.lower(), v) for n, v in headers).get(REQUEST_ID_HEADER.lower(), "")
         answer = _answer(environ, start_response, status, stored, body, etag, request_id)
         return [] if answer.startswith("304") else [body]
+
+
+def pack(status: str, headers: list[tuple[str, str]], body: bytes, etag: str) -> bytes:
+    """An answer as it is kept: laid out like HTTP's own (status line, ETag, one line per
+    header, a blank line, the body), which WSGI's Latin-1 header strings without line
+    breaks make unambiguous, and reading it back costs a split, not an unpickling."""
+    lines = [status, etag, *(f"{name}: {value}" for name, value in headers)]
+    return "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + body
+
+
+def unpack(stored: bytes) -> tuple[str, list[tuple[str, str]], bytes, str]:
+    """``(status, headers, body, etag)`` of an answer kept by ``pack``."""
+    head, _, body = stored.partition(b"\r\n\r\n")
+    status, etag, *lines = head.decode("latin-1").split("\r\n")
+    headers = [(name, value) for name, _, value in (line.partition(": ") for line in lines)]
+    return status, headers, body, etag
 
 
 def _catalog_routes() -> tuple[str, str, str]:
@@ -203,7 +216,7 @@ def _holds(if_none_match: str, etag: str) -> bool:
 
 def _request_id(environ: Environ) -> str:
     offered = environ.get("HTTP_X_REQUEST_ID", "")
-    return offered if SANE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+    return offered if SANE_REQUEST_ID.fullmatch(offered) else new_request_id()
 
 
 def _path(environ: Environ) -> str:
