@@ -83,7 +83,12 @@ def soak(fixtures, options: argparse.Namespace) -> bool:
             verdicts.append(
                 result.errors == 0 and result.p99_ms < p99_limit and result.rate >= 0.95 * target
             )
-        progress("soak: checking orders, reservations and payments")
+        # What production's worker does every minute: settle what a stopped server left
+        # mid-placement (an earlier scenario's, or this one's last requests): ask the
+        # provider about unanswered payments, then finish or compensate their orders.
+        progress("soak: settling what was left in flight, then checking the three apps")
+        run_python(environ, "manage.py", "resolve_unanswered_payments")
+        run_python(environ, "manage.py", "reconcile_orders")
         audit = audit_consistency(run_python, environ, since)
         print(json.dumps({"consistency": audit}), flush=True)
     clean = not audit.get("problems")
