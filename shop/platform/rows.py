@@ -24,6 +24,16 @@ from django.db.models.expressions import Col
 
 _INSERT_BATCH = 100
 
+# The statements, each built on first use: keyed by model, what varies (field names,
+# condition) and the database vendor (quoting and RETURNING depend on it).
+_insert_plans: dict[tuple[type[Model], str], _InsertPlan] = {}
+_update_plans: dict[tuple[type[Model], tuple[str, ...], str], tuple[list[Field], str]] = {}
+_update_where_plans: dict[
+    tuple[type[Model], tuple[str, ...], str, str], tuple[list[Field], str]
+] = {}
+_select_plans: dict[tuple[type[Model], str, bool, str], str] = {}
+_read_plans: dict[tuple[type[Model], str], tuple[list[str], list[tuple[int, Col, list]]]] = {}
+
 
 def insert(obj: Model, *, using: str) -> None:
     """``obj.save(using=using, force_insert=True)``, for a model without signals or overrides."""
@@ -117,10 +127,6 @@ def from_row[M: Model](model: type[M], values: Sequence[Any], *, using: str) -> 
     return model.from_db(using, names, values)
 
 
-_select_plans: dict[tuple[type[Model], str, bool, str], str] = {}
-_read_plans: dict[tuple[type[Model], str], tuple[list[str], list[tuple[int, Col, list]]]] = {}
-
-
 def update(model: type[Model], values: dict[str, Any], *, where: dict[str, Any], using: str) -> int:
     """``model.objects.filter(**where).update(**values)``: the number of rows updated.
 
@@ -161,6 +167,9 @@ def _where(
         column = quote(column_name(field))
         if operator == "in":
             values = list(value)
+            if not values:  # as the ORM: nothing matches (and "IN ()" is not SQL)
+                parts.append("1 = 0")
+                continue
             parts.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
             params.extend(field.get_db_prep_value(v, connection) for v in values)  # type: ignore[union-attr]
         elif not operator:
@@ -169,11 +178,6 @@ def _where(
         else:
             raise ValueError(f"only exact matches and __in: {lookup}")
     return " AND ".join(parts), params
-
-
-_update_where_plans: dict[
-    tuple[type[Model], tuple[str, ...], str, str], tuple[list[Field], str]
-] = {}
 
 
 @dataclass(frozen=True)
@@ -186,11 +190,6 @@ class _InsertPlan:
 
     def sql(self, rows: int) -> str:
         return f"{self.head} {', '.join([self.row] * rows)}{self.tail}"
-
-
-# Keyed by model and database vendor (the quoting and RETURNING support depend on it).
-_insert_plans: dict[tuple[type[Model], str], _InsertPlan] = {}
-_update_plans: dict[tuple[type[Model], tuple[str, ...], str], tuple[list[Field], str]] = {}
 
 
 def _insert_plan(model: type[Model], connection: BaseDatabaseWrapper) -> _InsertPlan:

@@ -124,3 +124,11 @@ def test_update_changes_only_the_matching_rows(alias):
     stored = {m.key: m for m in OutboxMessage.objects.using(alias).filter(key__in=["a", "b"])}
     assert (stored["a"].attempts, stored["a"].payload) == (2, {"order_id": "changed"})
     assert stored["b"].attempts == 0
+
+
+def test_an_empty_in_matches_nothing_as_in_the_orm(alias):
+    insert(outbox_message(alias), using=alias)
+
+    assert select(OutboxMessage, {"event_id__in": []}, using=alias) == []
+    assert update(OutboxMessage, {"attempts": 5}, where={"key__in": []}, using=alias) == 0
+    assert not OutboxMessage.objects.using(alias).filter(attempts=5).exists()
