@@ -150,9 +150,11 @@ def _from_wire(wire: WireType, value: Any) -> Any:
     if wire.kind == "uuid":
         return UUID(value)
     if wire.kind == "enum":
-        if not value:
-            raise ValueError(f"{wire.python.__name__} left unspecified on the wire")
-        return list(cast(type[Enum], wire.python))[value - 1]
+        members = list(cast(type[Enum], wire.python))
+        if not 1 <= value <= len(members):
+            # 0 is proto3's unset; a larger number is a member this side does not know.
+            raise ValueError(f"{wire.python.__name__} has no member numbered {value}")
+        return members[value - 1]
     if wire.kind == "datetime":
         return value.ToDatetime(tzinfo=UTC)
     if wire.kind == "duration":

@@ -172,3 +172,17 @@ def test_a_list_comes_back_a_list_and_a_sequence_a_tuple():
 
     assert field_spec("ids", 1, list[UUID]).container is list
     assert field_spec("ids", 1, Sequence[UUID]).container is tuple
+
+
+@pytest.mark.parametrize("number", [0, 99, -1])
+def test_an_enum_number_this_side_does_not_know_is_a_value_error(number):
+    schema = contract_schema(InventoryService)
+    method = schema.method("hold")
+    reservation = Reservation(
+        order_id=uuid4(), state=ReservationState.RESERVED, lines=(), expires_at=None
+    )
+    message = codec.encode_response(schema, method, reservation)
+    message.result.state = number
+
+    with pytest.raises(ValueError, match="no member numbered"):
+        codec.decode_response(method, type(message).FromString(message.SerializeToString()))
