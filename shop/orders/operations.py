@@ -133,9 +133,9 @@ def _drive_ship(lease: Lease) -> Order:
         and reservation.state == ReservationState.RESERVED
     ):
         # Captured, then given back in full at the provider before the goods left: the
-        # sale is off. Cancelled under a lease of its own, which the reconciler finishes.
-        let_go(lease)
-        cancel_order(order_id=order_id, reason=REFUNDED_AT_PROVIDER)
+        # sale is off. Cancelled under this same lease: should the process die midway,
+        # the ship stays marked and the reconciler's retry of it comes back here.
+        drive_cancel(lease, reason=REFUNDED_AT_PROVIDER)
         raise OperationRefused(
             order_id,
             "The payment was refunded in full at the provider before the order shipped: "

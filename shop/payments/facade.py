@@ -29,7 +29,8 @@ def to_contract(payment: models.Payment) -> Payment:
 # signature, and being final, to the Protocol's every method (make lint).
 @final
 class PaymentsFacade(PaymentsService):
-    """Payments as other apps see it: one payment per order, every call idempotent."""
+    """Payments as other apps see it: one payment per order, every call but a partial
+    refund idempotent."""
 
     def supported_payment_methods(self) -> frozenset[str]:
         return services.supported_payment_methods()

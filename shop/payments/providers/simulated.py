@@ -171,7 +171,9 @@ class SimulatedProvider:
             )
         except IntegrityError:
             # A repeated key: the first result, never a second charge.
-            call = SimulatedProviderCall.objects.get(idempotency_key=idempotency_key)
+            call = SimulatedProviderCall.objects.using("payments").get(
+                idempotency_key=idempotency_key
+            )
         self._after(operation)
         return call.as_result()
 
