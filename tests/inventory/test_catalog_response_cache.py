@@ -34,8 +34,18 @@ class Answer:
 
 @pytest.fixture
 def shop(_span_exporter):
-    """The shop's WSGI application as shop.wsgi builds it, called in-process."""
-    application = CatalogResponseCache(WSGIHandler())
+    """The shop's WSGI application as shop.wsgi builds it, called in-process.
+
+    ``get.django_calls`` counts the requests the wrapper passed on to Django: a hit is
+    answered without one.
+    """
+    django = WSGIHandler()
+
+    def counted_django(environ, start_response):
+        get.django_calls += 1
+        return django(environ, start_response)
+
+    application = CatalogResponseCache(counted_django)
 
     def get(path: str, **headers: str) -> Answer:
         environ = RequestFactory().get(path, **headers).environ
@@ -51,6 +61,7 @@ def shop(_span_exporter):
         headers_by_name = {name.lower(): value for name, value in started["headers"]}
         return Answer(int(started["status"][:3]), headers_by_name, body)
 
+    get.django_calls = 0
     return get
 
 
@@ -70,9 +81,12 @@ def test_a_repeated_read_is_answered_from_the_cache_with_the_same_bytes(
 ):
     make_product("TEE-BLACK-M", stock=10)
     first = shop("/api/v1/products/TEE-BLACK-M/")
+    assert shop.django_calls == 1
 
     with django_assert_num_queries(0, using="inventory"):
         again = shop("/api/v1/products/TEE-BLACK-M/")
+
+    assert shop.django_calls == 1, "replayed by the wrapper, not answered by Django"
 
     assert first.status == again.status == 200
     assert again.body == first.body
@@ -214,6 +228,7 @@ def test_a_hit_whose_trace_is_not_sampled_is_still_counted_and_logged(
     )
 
     assert hit.status == 200
+    assert shop.django_calls == 1, "the second read is a hit"
     assert b'"available":10' in hit.body
     assert spans.get_finished_spans() == ()
     assert served_by_django() == counted + 1

@@ -16,11 +16,14 @@ def client_with(token: str) -> APIClient:
 
 
 def test_a_valid_token_is_its_customer():
-    _, token, _ = ensure_customer(username="alice")
+    customer_id, token, _ = ensure_customer(username="alice")
 
     response = client_with(token).get("/api/v1/orders/")
 
     assert response.status_code == 200
+    # The token's row and its user's are read in one statement: the right user comes back.
+    user = response.wsgi_request.user
+    assert (user.pk, user.username, user.is_active) == (customer_id, "alice", True)
 
 
 @pytest.mark.parametrize("token", ["0" * 40, "not-a-token", "x" * 300])

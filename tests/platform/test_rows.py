@@ -61,7 +61,7 @@ def test_generated_keys_and_auto_now_add_are_set_on_the_instances(alias):
     assert stored == {row.pk: row.event_id for row in rows}
 
 
-def test_a_refused_insert_rolls_its_transaction_back(alias):
+def test_a_refused_insert_raises_and_its_transaction_keeps_nothing(alias):
     first = outbox_message(alias)
     insert(first, using=alias)
     repeated = outbox_message(alias)
