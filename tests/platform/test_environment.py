@@ -129,3 +129,21 @@ def test_a_process_started_with_an_unusable_number_stops_in_one_line(args, name,
         f"manage.py: {name} must be {takes}; not {value!r}."
     ]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("grpc://inventory", "'grpc://inventory' names no port"),
+        ("grpc://:50051", "'grpc://:50051' is not grpc://host:port or grpcs://host:port"),
+        ("grpc://inventory:http", "'grpc://inventory:http' has no valid port"),
+    ],
+)
+def test_a_service_url_a_client_cannot_dial_stops_start_up_in_one_line(url, why):
+    # Before, it bound a client anyway, and every request calling the service was a 500.
+    result = manage(
+        "check", SHOP_APPS="orders", INVENTORY_SERVICE_URL=url, PAYMENTS_SERVICE_URL="grpc://p:1"
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [f"manage.py: INVENTORY_SERVICE_URL: {why}."]

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 from shop.platform.environment import env_float, env_int
 
 DEFAULT_DEADLINE_SECONDS = 5.0
@@ -79,8 +81,14 @@ def parse_service_url(url: str) -> ServiceAddress:
 
 def remote_binding(contract_path: str, environ: Mapping[str, str]) -> str | None:
     """The gRPC client binding of a contract whose ``<APP>_SERVICE_URL`` is set."""
-    url = environ.get(url_setting(contract_path), "")
-    return client_path(contract_path) if urlsplit(url).scheme in SCHEMES else None
+    url = environ.get(url_setting(contract_path), "").strip()
+    if urlsplit(url).scheme not in SCHEMES:
+        return None
+    try:
+        parse_service_url(url)  # refused at start-up, not on every request that calls it
+    except BadServiceUrl as exc:
+        raise ImproperlyConfigured(f"{url_setting(contract_path)}: {exc}.") from None
+    return client_path(contract_path)
 
 
 def rpc_settings(environ: Mapping[str, str], contracts: Mapping[str, float]) -> dict[str, Any]:
@@ -88,7 +96,7 @@ def rpc_settings(environ: Mapping[str, str], contracts: Mapping[str, float]) -> 
     dotted path to its default deadline in seconds."""
     values: dict[str, Any] = {}
     for contract, default_deadline in contracts.items():
-        values[url_setting(contract)] = environ.get(url_setting(contract), "")
+        values[url_setting(contract)] = environ.get(url_setting(contract), "").strip()
         values[deadline_setting(contract)] = env_float(
             environ, deadline_setting(contract), default_deadline
         )
