@@ -54,3 +54,8 @@ def to_decimal_string(amount_minor: int, currency: str) -> str:
     """The API form of an amount in minor units: 1250 EUR -> "12.50", 500 JPY -> "500"."""
     exponent = MINOR_UNITS.get(currency, 2)
     return str(Decimal(amount_minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent)))
+
+
+def money_text(amount_minor: int, currency: str) -> str:
+    """An amount as people read it: 990 EUR -> "9.90 EUR"."""
+    return f"{to_decimal_string(amount_minor, currency)} {currency}"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from contracts.currencies import (
     AmountNotRepresentable,
     is_currency,
+    money_text,
     to_decimal_string,
     to_minor_units,
 )
@@ -30,7 +31,7 @@ from shop.inventory.models import (
     ReservationLine,
     Stock,
 )
-from shop.platform.admin import ReadOnlyAdmin, money_text
+from shop.platform.admin import ReadOnlyAdmin
 
 
 class ProductForm(forms.ModelForm):

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from contracts.common import HistoryEntry, ServiceUnavailable
-from contracts.currencies import to_decimal_string
+from contracts.currencies import money_text
 from contracts.inventory import InventoryService, Reservation
 from contracts.orders import OrderStatus
 from contracts.payments import Payment, PaymentsService, PaymentStatus
@@ -86,8 +86,7 @@ def order_timeline(order: Order) -> list[HistoryEntry]:
         HistoryEntry(
             at=order.created_at,
             app="orders",
-            what=f"Order placed for {to_decimal_string(order.total_minor, order.currency)} "
-            f"{order.currency}",
+            what=f"Order placed for {money_text(order.total_minor, order.currency)}",
             outcome=f"paying by {order.payment_method}",
         )
     ]

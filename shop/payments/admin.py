@@ -15,10 +15,11 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from contracts.currencies import money_text
 from contracts.payments import PaymentStatus
 from shop.payments import selectors
 from shop.payments.models import Payment, ProviderInteraction, ReceivedProviderEvent
-from shop.platform.admin import ReadOnlyAdmin, money_text
+from shop.platform.admin import ReadOnlyAdmin
 from shop.platform.operations import OperationsItem, operations_section
 
 

@@ -9,7 +9,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from contracts.common import HistoryEntry
-from contracts.currencies import to_decimal_string
+from contracts.currencies import money_text
 from contracts.payments import PaymentStatus
 from shop.payments import conf
 from shop.payments.models import InteractionOutcome, Payment, ProviderInteraction
@@ -59,7 +59,7 @@ def _ledger_entry(call: ProviderInteraction) -> HistoryEntry:
         amount = payment.amount_minor
     what = f"Asked {payment.provider} to {call.operation}"
     if call.operation != "lookup":
-        what += f" {to_decimal_string(amount, payment.currency)} {payment.currency}"
+        what += f" {money_text(amount, payment.currency)}"
     outcome = str(call.outcome)
     if call.outcome != InteractionOutcome.SUCCEEDED and call.reason:
         outcome += f": {call.reason}"

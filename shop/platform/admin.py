@@ -8,7 +8,6 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
 
-from contracts.currencies import to_decimal_string
 from shop.platform import audit
 from shop.platform.models import AuditRun
 from shop.platform.operations import OperationsItem, operations_section
@@ -29,11 +28,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-def money_text(amount_minor: int, currency: str) -> str:
-    """An amount as people read it: ``9.90 EUR`` (the ISO 4217 table of contracts)."""
-    return f"{to_decimal_string(amount_minor, currency)} {currency}"
 
 
 @admin.register(AuditRun)

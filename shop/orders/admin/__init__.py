@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from contracts.common import HistoryEntry, ServiceUnavailable
+from contracts.currencies import money_text
 from contracts.inventory import ReservationState
 from shop.orders import selectors
 from shop.orders.admin import operations  # noqa: F401  (registers the Operations section)
@@ -33,7 +34,7 @@ from shop.orders.admin.changelist import (
 )
 from shop.orders.models import Order
 from shop.platform.accounts import CustomerCard, customers_by_id
-from shop.platform.admin import ReadOnlyAdmin, money_text
+from shop.platform.admin import ReadOnlyAdmin
 
 TIME = "%Y-%m-%d %H:%M:%S"
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from contracts.common import ServiceUnavailable
+from contracts.currencies import money_text
 from contracts.orders import OrderStatus
 from contracts.payments import Payment
 from shop.orders import operations, selectors
@@ -25,7 +26,6 @@ from shop.orders.errors import (
     PaymentProviderBusy,
 )
 from shop.orders.models import Order, can_transition, sources_of
-from shop.platform.admin import money_text
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.common import HistoryEntry
-from contracts.currencies import to_decimal_string
+from contracts.currencies import money_text
 from shop.platform.events.models import OutboxMessage
 
 
@@ -38,9 +38,9 @@ def describe(name: str, payload: dict[str, Any]) -> str:
     title = name.partition(".")[2].replace("_", " ").capitalize() or name
     details = []
     if isinstance(payload.get("amount"), dict):
-        details.append(money_text(payload["amount"]))
+        details.append(encoded_money_text(payload["amount"]))
     if isinstance(payload.get("total"), dict):
-        details.append(money_text(payload["total"]))
+        details.append(encoded_money_text(payload["total"]))
     lines = payload.get("lines")
     if isinstance(lines, list) and lines:
         details.append(", ".join(f"{line['quantity']} x {line['sku']}" for line in lines))
@@ -51,10 +51,9 @@ def describe(name: str, payload: dict[str, Any]) -> str:
     return f"{title}: {'; '.join(details)}" if details else title
 
 
-def money_text(amount: dict[str, Any]) -> str:
+def encoded_money_text(amount: dict[str, Any]) -> str:
     """An encoded ``Money`` as people read it: ``39.80 EUR``."""
-    currency = str(amount.get("currency", ""))
-    return f"{to_decimal_string(int(amount.get('amount_minor', 0)), currency)} {currency}"
+    return money_text(int(amount.get("amount_minor", 0)), str(amount.get("currency", "")))
 
 
 def delivery_outcome(message: OutboxMessage) -> str:

@@ -32,8 +32,6 @@ from shop.platform.events.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-STREAM_PREFIX = "shop.events."
-
 
 def enabled() -> bool:
     """Whether delivered events go to Redis too (``REDIS_URL`` is set, and no broker:
@@ -42,7 +40,8 @@ def enabled() -> bool:
 
 
 def stream_name(producer: str) -> str:
-    return f"{STREAM_PREFIX}{producer}"
+    """The producer's stream: its broker topic's name, so both follow the topic prefix."""
+    return topic_for(producer)
 
 
 def envelope_fields(message: OutboxMessage) -> dict[str, str]:
