@@ -73,7 +73,7 @@ def disagreements(
         problems.append(f"its {Operation(order.operation).label} was left unfinished")
     stock = "no reservation" if reservation is None else f"reservation {reservation.state}"
     money = "no payment" if payment is None else f"payment {payment.status}"
-    free = order.total_minor == 0  # nothing to pay: no payment is asked for
+    free = order.is_free  # nothing to pay: no payment is asked for
     if order.status == OrderStatus.CONFIRMED:
         if reservation is None or reservation.state != ReservationState.RESERVED:
             problems.append(f"confirmed without its stock held ({stock})")

@@ -104,6 +104,11 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"order {self.id} ({self.status})"
 
+    @property
+    def is_free(self) -> bool:
+        """Free products only (API.md): confirmed, shipped and refunded without a payment."""
+        return self.total_minor == 0
+
 
 class OrderLine(models.Model):
     # Looked up through order_line_sku_once, whose first column it is: no index of its own.

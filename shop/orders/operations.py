@@ -168,7 +168,7 @@ def refund_order(*, order_id: UUID) -> Order:
 def drive_refund(lease: Lease) -> Order:
     with unfinished_on_error(lease):
         order = reload(lease.order_id)
-        if order.total_minor == 0:
+        if order.is_free:
             # Nothing was charged for a free order: refunding it moves no money.
             finish(
                 lease,

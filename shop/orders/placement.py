@@ -172,7 +172,7 @@ def _drive(lease: Lease, order: Order) -> Placed:
             return Placed(_reject_lapsed(lease, order))
 
         payment: Payment | None = None
-        if order.total_minor > 0:  # free products only: there is nothing to authorize
+        if not order.is_free:  # free products only: there is nothing to authorize
             try:
                 payment = payments.authorize(
                     order_id=order.id,

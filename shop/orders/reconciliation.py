@@ -105,9 +105,7 @@ def _settle_pending(order_id: UUID) -> str:
             return "waiting"
         stock_held = reservation is not None and reservation.state == ReservationState.RESERVED
         # A free order needs no payment (it is confirmed without asking the provider).
-        paid = order.total_minor == 0 or (
-            payment is not None and payment.status == PaymentStatus.AUTHORIZED
-        )
+        paid = order.is_free or (payment is not None and payment.status == PaymentStatus.AUTHORIZED)
         if stock_held and paid:
             try:
                 inventory.hold(order_id=order_id)

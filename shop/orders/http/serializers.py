@@ -70,7 +70,7 @@ PAYMENT_NOT_REQUIRED = "not_required"
 def _payment_status(order: Order, payment: Payment | None) -> str:
     if payment is not None:
         return str(payment.status)
-    return PAYMENT_NOT_REQUIRED if order.total_minor == 0 else "none"
+    return PAYMENT_NOT_REQUIRED if order.is_free else "none"
 
 
 def order_body(order: Order, payment: Payment | None) -> dict[str, Any]:
